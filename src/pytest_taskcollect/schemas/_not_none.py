@@ -1,0 +1,32 @@
+"""Fields that default to ``None`` but reject an explicit ``None``.
+
+fractal-server 2.14.5 declares a few fields as ``NonEmptyStr = None`` (not ``Optional``): leaving
+them out is fine, but passing ``None`` fails with pydantic's ``"Input should be a valid string"``.
+This is what makes a manifest with ``has_args_schemas=True`` and no ``args_schema_version`` fail
+at task creation. We type such fields honestly as optional and reproduce the rejection of an
+explicit ``None`` with the same error type and message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from ._types import AbsolutePathStr, NonEmptyStr
+
+__all__ = ["AbsolutePathStrNotNone", "NonEmptyStrNotNone"]
+
+
+def _reject_none(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    return value
+
+
+NonEmptyStrNotNone = Annotated[NonEmptyStr | None, BeforeValidator(_reject_none)]
+"""``NonEmptyStr`` whose default may be ``None`` but which rejects an explicit ``None``."""
+
+AbsolutePathStrNotNone = Annotated[AbsolutePathStr | None, BeforeValidator(_reject_none)]
+"""``AbsolutePathStr`` whose default may be ``None`` but which rejects an explicit ``None``."""
