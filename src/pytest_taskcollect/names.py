@@ -29,6 +29,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_TAG_PART = re.compile(r"[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+")
+"""One ``python-abi-platform`` tag triple, with PEP 425's character set."""
+
 
 class LaxWheelName(NamedTuple):
     """What the server reads from a wheel filename: the raw distribution and version parts."""
@@ -72,6 +75,12 @@ def parse_wheel_filename_strict(wheel_filename: str) -> StrictWheelName:
         raise ValueError(
             f"{wheel_filename!r} is not a valid wheel filename (PEP 427): {error}"
         ) from error
+    bad_tags = sorted(str(tag) for tag in tags if not _TAG_PART.fullmatch(str(tag)))
+    if bad_tags:
+        raise ValueError(
+            f"{wheel_filename!r} is not a valid wheel filename (PEP 427): compatibility tag "
+            f"{bad_tags[0]!r} may only hold letters, digits, '_' and '.' (pip rejects it)"
+        )
     build_tag = "".join(str(part) for part in build) if build else None
     return StrictWheelName(
         name=str(name),
