@@ -25,6 +25,15 @@ from .task_group import (
     TaskGroupCreateV2Strict,
     TaskGroupV2OriginEnum,
 )
+from .task_interface import (
+    InitArgsModel,
+    InitTaskOutput,
+    SingleImageTaskOutput,
+    TaskOutput,
+    TaskOutputValidationError,
+    cast_and_validate_init_task_output,
+    cast_and_validate_task_output,
+)
 
 __all__ = [
     "NOT_ALLOWED_FOR_COMMANDS",
@@ -32,10 +41,13 @@ __all__ = [
     "DictStrAny",
     "DictStrStr",
     "HttpUrlStr",
+    "InitArgsModel",
+    "InitTaskOutput",
     "ListUniqueNonEmptyString",
     "ManifestV2",
     "NonEmptyStr",
     "PythonVersion",
+    "SingleImageTaskOutput",
     "TaskCollectCustomV2",
     "TaskCollectPipV2",
     "TaskCreateV2",
@@ -45,8 +57,12 @@ __all__ = [
     "TaskGroupCreateV2Strict",
     "TaskGroupV2OriginEnum",
     "TaskManifestV2",
+    "TaskOutput",
+    "TaskOutputValidationError",
     "TaskType",
     "TypeFilters",
     "WheelFile",
+    "cast_and_validate_init_task_output",
+    "cast_and_validate_task_output",
     "validate_cmd",
 ]
