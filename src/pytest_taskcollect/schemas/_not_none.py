@@ -4,14 +4,15 @@ fractal-server 2.14.5 declares a few fields as ``NonEmptyStr = None`` (not ``Opt
 them out is fine, but passing ``None`` fails with pydantic's ``"Input should be a valid string"``.
 This is what makes a manifest with ``has_args_schemas=True`` and no ``args_schema_version`` fail
 at task creation. We type such fields honestly as optional and reproduce the rejection of an
-explicit ``None`` with the same error type and message.
+explicit ``None`` with the same error type and message, and the server's JSON schema (a plain
+non-empty string with a ``null`` default).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ._types import AbsolutePathStr, NonEmptyStr
@@ -25,8 +26,14 @@ def _reject_none(value: Any) -> Any:
     return value
 
 
-NonEmptyStrNotNone = Annotated[NonEmptyStr | None, BeforeValidator(_reject_none)]
+_NON_EMPTY_STRING_SCHEMA = WithJsonSchema({"minLength": 1, "type": "string"})
+
+NonEmptyStrNotNone = Annotated[
+    NonEmptyStr | None, BeforeValidator(_reject_none), _NON_EMPTY_STRING_SCHEMA
+]
 """``NonEmptyStr`` whose default may be ``None`` but which rejects an explicit ``None``."""
 
-AbsolutePathStrNotNone = Annotated[AbsolutePathStr | None, BeforeValidator(_reject_none)]
+AbsolutePathStrNotNone = Annotated[
+    AbsolutePathStr | None, BeforeValidator(_reject_none), _NON_EMPTY_STRING_SCHEMA
+]
 """``AbsolutePathStr`` whose default may be ``None`` but which rejects an explicit ``None``."""

@@ -38,8 +38,8 @@ class TaskCreateV2(BaseModel):
     args_schema_version: NonEmptyStrNotNone = None
     docs_info: str | None = None
     docs_link: HttpUrlStr | None = None
-    input_types: TypeFilters = Field(default_factory=dict)
-    output_types: TypeFilters = Field(default_factory=dict)
+    input_types: TypeFilters = Field(default={})  # copied per instance by pydantic
+    output_types: TypeFilters = Field(default={})
     category: NonEmptyStr | None = None
     modality: NonEmptyStr | None = None
     tags: ListUniqueNonEmptyString = Field(default_factory=list)
