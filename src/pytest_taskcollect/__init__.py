@@ -6,12 +6,22 @@ wheel-filename and package-name rules in :mod:`pytest_taskcollect.names`.
 
 __version__ = "0.1.0"
 
+from .factory import TaskPackageFactory
 from .names import (
     check_wheel_filename,
     compare_package_names,
     normalize_package_name,
     parse_wheel_filename,
     parse_wheel_filename_strict,
+)
+from .presets import (
+    BROKEN_PACKAGES,
+    PackagePreset,
+    ServerOutcome,
+    broken_package_names,
+    fractal_tasks_mock_spec,
+    get_preset,
+    preset_names,
 )
 from .schemas import (
     ManifestV2,
@@ -20,17 +30,38 @@ from .schemas import (
     TaskCreateV2,
     TaskManifestV2,
 )
+from .taskspec import PATCH_DELETE, FrozenMap, TaskArg, TaskPackageSpec, TaskSpec
+from .wheel_build import BuiltWheel, build_task_sdist, build_task_wheel, write_task_project
+from .wheel_cache import WheelCache
 
 __all__ = [
+    "BROKEN_PACKAGES",
+    "PATCH_DELETE",
+    "BuiltWheel",
+    "FrozenMap",
     "ManifestV2",
+    "PackagePreset",
+    "ServerOutcome",
+    "TaskArg",
     "TaskCollectCustomV2",
     "TaskCollectPipV2",
     "TaskCreateV2",
     "TaskManifestV2",
+    "TaskPackageFactory",
+    "TaskPackageSpec",
+    "TaskSpec",
+    "WheelCache",
     "__version__",
+    "broken_package_names",
+    "build_task_sdist",
+    "build_task_wheel",
     "check_wheel_filename",
     "compare_package_names",
+    "fractal_tasks_mock_spec",
+    "get_preset",
     "normalize_package_name",
     "parse_wheel_filename",
     "parse_wheel_filename_strict",
+    "preset_names",
+    "write_task_project",
 ]

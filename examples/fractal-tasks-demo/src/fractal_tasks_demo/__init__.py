@@ -1,0 +1,1 @@
+"""fractal-tasks-demo: example Fractal tasks (standard library only)."""

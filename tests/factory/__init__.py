@@ -1,0 +1,1 @@
+"""Tests of the task-package wheel factory (issue 3)."""
