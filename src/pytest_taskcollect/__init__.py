@@ -6,6 +6,13 @@ wheel-filename and package-name rules in :mod:`pytest_taskcollect.names`.
 
 __version__ = "0.1.0"
 
+from .collection import (
+    CollectedTaskGroup,
+    CollectionError,
+    CollectionResult,
+    CollectionSettings,
+    collect_pip,
+)
 from .factory import TaskPackageFactory
 from .names import (
     check_wheel_filename,
@@ -38,6 +45,10 @@ __all__ = [
     "BROKEN_PACKAGES",
     "PATCH_DELETE",
     "BuiltWheel",
+    "CollectedTaskGroup",
+    "CollectionError",
+    "CollectionResult",
+    "CollectionSettings",
     "FrozenMap",
     "ManifestV2",
     "PackagePreset",
@@ -56,6 +67,7 @@ __all__ = [
     "build_task_sdist",
     "build_task_wheel",
     "check_wheel_filename",
+    "collect_pip",
     "compare_package_names",
     "fractal_tasks_mock_spec",
     "get_preset",

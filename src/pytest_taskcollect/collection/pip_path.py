@@ -1,0 +1,801 @@
+"""``collect_pip``: fractal-server 2.14.5's pip task collection as a library call.
+
+The endpoint (``POST /api/v2/task/collect/pip/``) and its background task (``collect_local``)
+run in order, with the server's messages (spec §2): request rules, Python version, version
+lookup, task-group paths, then the five bash templates (venv, pip install, pip freeze, pip show,
+venv size), the package-name check, the manifest, the tasks and the task-file check. On any
+failure after the group folder was created, that folder is removed (and only that one).
+
+Each template becomes an ``EmulatedScript``: real subprocesses with argument lists (never a
+shell), the script's stdout/stderr composed as bash would, and the server's error message on
+failure. Two modes (``CollectionSettings.mode``):
+
+* ``"faithful"``: every pip command of the templates runs (upgrade, setuptools, install, pins,
+  freeze, five ``pip show``).
+* ``"fast"`` (default): the same venv and the same install, but a pip call is skipped when its
+  outcome is provably known, and the log says so: the ``pip<=max`` upgrade when offline and no
+  source offers a newer capped pip ("Requirement already satisfied"), ``pip install setuptools``
+  when setuptools is already installed, and ``pip show``/``pip freeze`` when
+  ``dist_info.scan_environment`` can reproduce their output from the installed metadata. With
+  ``reuse_venvs``, a later collection of the same inputs copies and relocates the first one's
+  venv (``venv_cache``). Results (task group, tasks, freeze, errors) are those of faithful mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from ..names import compare_package_names, normalize_package_name
+from ..schemas import (
+    ManifestV2,
+    TaskCollectPipV2,
+    TaskCreateV2,
+    TaskGroupActivityStatusV2,
+    WheelFile,
+)
+from . import venv_cache
+from .activity_log import ActivityLog
+from .dist_info import PipEnvironment, scan_environment
+from .interpreters import InterpreterInfo, probe_interpreter
+from .pip_request import (
+    RequestRejected,
+    TaskGroupPlan,
+    check_request,
+    load_wheel,
+    plan_task_group,
+    python_interpreter,
+    wheel_name_and_version,
+)
+from .result import CollectedTaskGroup, CollectionResult, CollectionStage
+from .scripts import EmulatedScript, ScriptExit, pip_environment, run_script
+from .server_quirks import TWO_PINS_EXPLANATION, server_failure_warnings
+from .settings import CollectionSettings
+from .tasks import check_task_files_exist, prepare_tasks_metadata
+from .venv import bootstrap_wheels, create_venv, venv_size_and_file_number
+from .versions import (
+    VersionLookupError,
+    archive_name_and_version,
+    filenames_at,
+    resolve_package_version,
+)
+
+__all__ = ["collect_pip", "parse_script_pip_show_stdout"]
+
+T = TypeVar("T")
+
+_SHOW_LABELS = (
+    ("Python interpreter:", "python_bin"),
+    ("Package name:", "package_name"),
+    ("Package version:", "package_version"),
+    ("Package parent folder:", "package_root_parent"),
+    ("Manifest absolute path:", "manifest_path"),
+)
+
+
+def parse_script_pip_show_stdout(stdout: str) -> dict[str, str]:
+    """The server's parser for script 4's stdout (each label exactly once, spaces stripped)."""
+    lines = stdout.splitlines()
+    attributes = {}
+    for label, key in _SHOW_LABELS:
+        matching = [line for line in lines if label in line]
+        if not matching:
+            raise ValueError(f"String '{label}' not found in stdout.")
+        if len(matching) > 1:
+            raise ValueError(f"String '{label}' found too many times ({len(matching)}).")
+        attributes[key] = matching[0].split(label)[-1].strip(" ")
+    return attributes
+
+
+def collect_pip(
+    request: TaskCollectPipV2,
+    *,
+    wheel: WheelFile | os.PathLike[str] | str | None = None,
+    settings: CollectionSettings,
+) -> CollectionResult:
+    """Collect a task package the way fractal-server 2.14.5's pip endpoint does.
+
+    ``wheel`` is the uploaded file: a ``WheelFile`` or a path (uploaded under its file name).
+    Without it, ``request.package`` is installed by name from the configured sources. The
+    collection never raises for a collection failure: it returns a ``CollectionResult`` with
+    ``status="failed"``, the stage and the server's message (see ``raise_for_status``).
+    """
+    return _PipCollection(request, wheel, settings).run()
+
+
+class _Failed(Exception):
+    """A collection failure: the stage it happened in and the server's message."""
+
+    def __init__(self, stage: CollectionStage, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+
+
+def _cut_field(text: str, label: str) -> tuple[str, str]:
+    """``grep "<label>" | cut -d ":" -f 2 | tr -d "[:space:]"`` over ``text``.
+
+    Returns ``(ours, server's)``: ours only strips each piece, so a value with inner spaces (a
+    path with a space) survives; the server's deletes every whitespace character.
+    """
+    pieces = []
+    for line in text.splitlines():
+        if label in line:
+            pieces.append(line.split(":")[1] if ":" in line else line)
+    return "".join(piece.strip() for piece in pieces), "".join("".join(pieces).split())
+
+
+def _grep_joined(text: str, pattern: str) -> tuple[str, str]:
+    """``grep "<pattern>" | tr -d "[:space:]"`` over ``text``, as ``(ours, server's)``."""
+    lines = [line for line in text.splitlines() if pattern in line]
+    return "".join(line.strip() for line in lines), "".join("".join(lines).split())
+
+
+def _display_path(path: str, cwd: str) -> str:
+    """pip's ``display_path``: relative to the working directory when inside it."""
+    if path.startswith(cwd + os.sep):
+        return "." + path[len(cwd) :]
+    return path
+
+
+def _installed_version(site_packages: Path, project: str) -> str | None:
+    """The version of ``project`` installed in ``site_packages`` (from its dist-info name)."""
+    if not site_packages.is_dir():
+        return None
+    for entry in os.listdir(site_packages):
+        if entry.endswith(".dist-info"):
+            name, _, version = entry[: -len(".dist-info")].partition("-")
+            if canonicalize_name(name) == project:
+                return version
+    return None
+
+
+class _PipCollection:
+    """One collection's state; ``run`` walks the server's steps."""
+
+    def __init__(
+        self,
+        request: TaskCollectPipV2,
+        wheel: WheelFile | os.PathLike[str] | str | None,
+        settings: CollectionSettings,
+    ) -> None:
+        self.request = request
+        self.wheel_input = wheel
+        self.settings = settings
+        self.fast = settings.mode == "fast"
+        self.log = ActivityLog()
+        self.env = pip_environment()
+        self.timings: dict[str, float] = {}
+        self.warnings: list[str] = []
+        self.stage: CollectionStage = "request"
+        self._stage_started = time.perf_counter()
+        self.plan: TaskGroupPlan | None = None
+        self.group: CollectedTaskGroup | None = None
+        self.tasks: list[TaskCreateV2] = []
+        self.created_path = False
+        self.wheel: WheelFile | None = None
+        self.wheel_path: str | None = None
+        self.info: InterpreterInfo | None = None
+        self.interpreter: Path | None = None
+        self.reused: venv_cache.CachedVenv | None = None
+        self.cache_key: str | None = None
+        self._script_outputs: dict[str, tuple[str, str]] = {}
+        self._prefix = ""
+        self._show_stdout = ""
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _enter(self, stage: CollectionStage) -> None:
+        now = time.perf_counter()
+        self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self._stage_started
+        self.stage = stage
+        self._stage_started = now
+
+    def _guard(self, stage: CollectionStage, step: Callable[[], T]) -> T:
+        """Run ``step`` in ``stage``; any exception becomes that stage's failure."""
+        self._enter(stage)
+        try:
+            return step()
+        except _Failed:
+            raise
+        except Exception as error:
+            raise _Failed(self.stage, str(error)) from error
+
+    def run(self) -> CollectionResult:
+        started = datetime.now(timezone.utc)
+        status = TaskGroupActivityStatusV2.OK
+        failed_stage: CollectionStage | None = None
+        error: str | None = None
+        try:
+            self._endpoint()
+            self._background()
+        except _Failed as failure:
+            status = TaskGroupActivityStatusV2.FAILED
+            failed_stage, error = failure.stage, failure.message
+            self.tasks = []
+        self._enter(self.stage)
+        return CollectionResult(
+            status=status,
+            task_group=self.group,
+            tasks=self.tasks,
+            log=self.log.close(),
+            stage=failed_stage,
+            error=error,
+            timings={key: round(value, 6) for key, value in self.timings.items()},
+            warnings=self.warnings,
+            timestamp_started=started,
+            timestamp_ended=datetime.now(timezone.utc),
+        )
+
+    # -- the endpoint (HTTP 422s) --------------------------------------------------------------
+
+    def _reject(self, stage: CollectionStage, message: str) -> _Failed:
+        self.log.error(message)
+        return _Failed(stage, message)
+
+    def _endpoint(self) -> None:
+        request, settings = self.request, self.settings
+        self._enter("request")
+        try:
+            self.wheel = load_wheel(self.wheel_input)
+            origin = check_request(request, self.wheel)
+        except (RequestRejected, OSError) as error:
+            raise self._reject("request", str(error)) from error
+
+        self._enter("python")
+        python_version = request.python_version or settings.default_python_version
+        try:
+            self.interpreter = python_interpreter(python_version, settings)
+        except RequestRejected as error:
+            raise self._reject("python", str(error)) from error
+
+        if self.wheel is not None:
+            self._enter("request")
+            try:
+                pkg_name, version = wheel_name_and_version(self.wheel.filename)
+            except RequestRejected as error:
+                raise self._reject("request", str(error)) from error
+        else:
+            assert request.package is not None
+            self._enter("version")
+            pkg_name = normalize_package_name(request.package)
+            try:
+                version = resolve_package_version(
+                    request.package, request.package_version, settings
+                )
+            except VersionLookupError as error:
+                raise self._reject("version", str(error)) from error
+
+        self._enter("paths")
+        try:
+            self.plan = plan_task_group(
+                request=request,
+                origin=origin,
+                pkg_name=pkg_name,
+                version=version,
+                python_version=python_version,
+                settings=settings,
+            )
+        except RequestRejected as error:
+            raise self._reject("paths", str(error)) from error
+        if Path(self.plan.path).exists():
+            raise self._reject("paths", f"{self.plan.path} already exists.")
+        if self.wheel is not None:
+            self.wheel_path = (Path(self.plan.path) / self.wheel.filename).as_posix()
+        self.warnings = server_failure_warnings(
+            path=self.plan.path,
+            venv_path=self.plan.venv_path,
+            interpreter=str(self.interpreter),
+            install_string=self.plan.pip_install_string(self.wheel_path),
+            pip_cache_dir=str(settings.pip_cache_dir) if settings.pip_cache_dir else None,
+        )
+        self.group = CollectedTaskGroup(
+            user_id=self.plan.user_id,
+            origin=self.plan.origin,
+            pkg_name=self.plan.pkg_name,
+            version=self.plan.version,
+            python_version=self.plan.python_version,
+            path=self.plan.path,
+            venv_path=self.plan.venv_path,
+            pip_extras=self.plan.pip_extras,
+            pinned_package_versions=self.plan.pinned_package_versions or {},
+        )
+
+    # -- the background task (collect_local) ---------------------------------------------------
+
+    def _background(self) -> None:
+        assert self.plan is not None
+        assert self.group is not None
+        plan, log = self.plan, self.log
+        log.debug("START")
+        for key, value in self.group.model_dump().items():
+            log.debug(f"task_group.{key}: {value}")
+        try:
+            self._create_folder()
+            self._run_scripts()
+            self._build_tasks()
+        except Exception as error:
+            failure = error if isinstance(error, _Failed) else _Failed(self.stage, str(error))
+            if self.created_path:
+                log.info(f"Now delete folder {plan.path}")
+                try:
+                    shutil.rmtree(plan.path)
+                    log.info(f"Deleted folder {plan.path}")
+                except Exception as rm_error:
+                    log.error(f"Removing folder failed.\nOriginal error:\n{rm_error}")
+            log.warning(f"Task collect failed. Original error: {failure.message}")
+            if failure is error:
+                raise
+            raise failure from error
+        log.debug("finalising - START")
+        log.debug("finalising - END")
+        log.debug("END")
+
+    def _create_folder(self) -> None:
+        assert self.plan is not None
+        assert self.group is not None
+        plan = self.plan
+        self._enter("paths")
+        try:
+            Path(plan.path).mkdir(parents=True)
+        except FileExistsError as error:
+            message = f"{plan.path} already exists."
+            self.log.error(message)
+            raise _Failed("paths", message) from error
+        except OSError as error:
+            raise _Failed("paths", str(error)) from error
+        self.created_path = True
+        self.log.debug(f"Created {plan.path}")
+        if self.wheel is not None and self.wheel_path is not None:
+            wheel, wheel_path = self.wheel, self.wheel_path
+            self.log.debug(f"Write wheel-file contents into {wheel_path}")
+            self._guard("paths", lambda: Path(wheel_path).write_bytes(wheel.contents))
+            self.group = self.group.model_copy(update={"wheel_path": wheel_path})
+
+    def _script(self, template: str, body: Callable[[EmulatedScript], T]) -> tuple[T, str]:
+        assert self.plan is not None
+        try:
+            return run_script(
+                template=template,
+                scripts_dir=f"{self.plan.path}/scripts",
+                prefix=self._prefix,
+                log=self.log,
+                env=self.env,
+                cwd=Path(self.plan.path),
+                timeout=self.settings.pip_timeout,
+                body=body,
+            )
+        except Exception as error:
+            message = str(error)
+            if self.stage == "pins" and "Invalid requirement" in message:
+                message = f"{message}\n{TWO_PINS_EXPLANATION}"
+            raise _Failed(self.stage, message) from error
+
+    def _run_scripts(self) -> None:
+        assert self.plan is not None
+        assert self.group is not None
+        self._prefix = f"{int(time.time())}_collect_"
+        self._enter("venv")
+        self._script("1_create_venv.sh", self._script_1)
+        self._enter("install")
+        self._script("2_pip_install.sh", self._script_2)
+        self._enter("freeze")
+        pip_freeze, _ = self._script("3_pip_freeze.sh", self._script_3)
+        self._store_in_cache(pip_freeze)
+        self._enter("show")
+        _, show_stdout = self._script("4_pip_show.sh", self._script_4)
+        self._enter("size")
+        (size, number), _ = self._script("5_get_venv_size_and_file_number.sh", self._script_5)
+        self.group = self.group.model_copy(
+            update={"pip_freeze": pip_freeze, "venv_size_in_kB": size, "venv_file_number": number}
+        )
+        self._enter("show")
+        self._show_stdout = show_stdout
+
+    # -- script 1: the venv --------------------------------------------------------------------
+
+    def _script_1(self, script: EmulatedScript) -> None:
+        assert self.plan is not None
+        assert self.interpreter is not None
+        venv_path = self.plan.venv_path
+        script.write_log(f"START create venv in {venv_path}")
+        try:
+            self.info = probe_interpreter(self.interpreter)
+        except RuntimeError as error:
+            script.add_output(stderr=f"{error}\n")
+            raise ScriptExit(127) from error
+        self.cache_key = self._cache_key()
+        entry = venv_cache.lookup(self.cache_key) if self.cache_key else None
+        if entry is not None and self._restore(entry):
+            self.reused = entry
+            self.log.note(
+                f"reused the venv of an earlier collection of the same inputs "
+                f"({entry.venv_path}), copied and relocated; the pip output of scripts 1-3 "
+                "below is replayed from that collection"
+            )
+            script.add_output(*entry.replay("1_create_venv.sh", self._relocations()))
+            return
+        try:
+            args = create_venv(venv_path, self.info, self.env)
+        except Exception as error:
+            script.add_output(stderr=f"{type(error).__name__}: {error}\n")
+            raise ScriptExit(1) from error
+        self.log.note(
+            f"server command: {self.interpreter} -m venv {venv_path} --copies; "
+            f"ran instead (same seed packages): virtualenv {' '.join(args)}"
+        )
+        script.write_log(f"END   create venv in {venv_path}")
+        script.echo()
+        script.footer()
+        self._script_outputs["1_create_venv.sh"] = (script.stdout, script.stderr)
+
+    # -- script 2: pip install -----------------------------------------------------------------
+
+    @property
+    def _venv_python(self) -> str:
+        assert self.plan is not None
+        return f"{self.plan.venv_path}/bin/python"
+
+    @property
+    def _site_packages(self) -> Path:
+        assert self.plan is not None
+        assert self.info is not None
+        return (
+            Path(self.plan.venv_path) / "lib" / f"python{self.info.major_minor}" / "site-packages"
+        )
+
+    def _cache_arguments(self) -> list[str]:
+        if self.settings.pip_cache_dir is None:
+            return ["--no-cache-dir"]
+        return ["--cache-dir", str(self.settings.pip_cache_dir)]
+
+    def _find_links(self) -> list[str]:
+        assert self.info is not None
+        links = list(self.settings.find_links)
+        if not self.settings.uses_pypi:
+            links += [str(wheel) for wheel in bootstrap_wheels(self.info)]
+        return links
+
+    def _index_arguments(self) -> list[str]:
+        args = []
+        if self.settings.no_index:
+            args.append("--no-index")
+        elif self.settings.index_url is not None:
+            args += ["--index-url", self.settings.index_url]
+        for link in self._find_links():
+            args += ["--find-links", link]
+        return args
+
+    def _pip_install(self, *requirements: str) -> list[str]:
+        return [
+            self._venv_python,
+            "-m",
+            "pip",
+            "install",
+            *self._cache_arguments(),
+            *self._index_arguments(),
+            *requirements,
+        ]
+
+    def _looking_in(self) -> str:
+        """The "Looking in ..." lines pip prints for an install with these sources."""
+        lines = []
+        if not self.settings.no_index and self.settings.index_url is not None:
+            lines.append(f"Looking in indexes: {self.settings.index_url}")
+        links = self._find_links()
+        if links:
+            lines.append(f"Looking in links: {', '.join(links)}")
+        return "".join(f"{line}\n" for line in lines)
+
+    def _pip_output_is_predictable(self) -> bool:
+        """pip prints paths relative to its real working directory: ours must be real."""
+        assert self.plan is not None
+        return os.path.realpath(self.plan.path) == self.plan.path
+
+    def _upgrade_is_noop(self, installed: str | None) -> bool:
+        """No newer pip within the cap is reachable offline, and the installed one fits it."""
+        if not self.settings.no_index or installed is None:
+            return False
+        try:
+            cap = SpecifierSet(f"<={self.settings.max_pip_version}")
+            current = Version(installed)
+        except (InvalidSpecifier, InvalidVersion):
+            return False
+        if not cap.contains(current, prereleases=True):
+            return False
+        for link in self._find_links():
+            if "://" in link and not link.startswith("file://"):
+                return False
+            for filename in filenames_at(link):
+                parsed = archive_name_and_version(filename)
+                if parsed is None:
+                    if filename.endswith((".html", ".htm")):
+                        return False
+                    continue
+                name, candidate = parsed
+                if name == "pip" and candidate > current and cap.contains(candidate, True):
+                    return False
+        return True
+
+    def _script_2(self, script: EmulatedScript) -> None:
+        assert self.plan is not None
+        if self.reused is not None:
+            script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
+            return
+        plan, cwd = self.plan, self.plan.path
+        max_pip = self.settings.max_pip_version
+        site = _display_path(str(self._site_packages), cwd)
+        pip_version = _installed_version(self._site_packages, "pip")
+        predictable = self.fast and self._pip_output_is_predictable()
+        if predictable and self._upgrade_is_noop(pip_version):
+            self.log.note(
+                f'skipped `pip install "pip<={max_pip}" --upgrade`: offline, pip {pip_version} '
+                f"satisfies the cap and no source offers a newer pip <= {max_pip}"
+            )
+            script.add_output(
+                f"{self._looking_in()}Requirement already satisfied: pip<={max_pip} in {site} "
+                f"({pip_version})\n"
+            )
+        else:
+            script.run(self._pip_install(f"pip<={max_pip}", "--upgrade"))
+        setuptools_version = _installed_version(self._site_packages, "setuptools")
+        if predictable and setuptools_version is not None:
+            self.log.note(
+                "skipped `pip install setuptools`: setuptools "
+                f"{setuptools_version} is installed and pip would keep it"
+            )
+            script.add_output(
+                f"{self._looking_in()}Requirement already satisfied: setuptools in {site} "
+                f"({setuptools_version})\n"
+            )
+        else:
+            script.run(self._pip_install("setuptools"))
+        install_string = plan.pip_install_string(self.wheel_path)
+        script.write_log(f"START install {install_string}")
+        script.run(self._pip_install(install_string))
+        script.write_log(f"END   install {install_string}")
+        script.echo()
+        pinned = plan.pinned_package_versions_string
+        if pinned:
+            self._enter("pins")
+            script.write_log(f"START installing pinned versions {pinned}")
+            for item in pinned.split():
+                name = item.split("=")[0]
+                script.write_log(f"INFO: package name {name}")
+                self._pip_show(script, [name])
+            script.write_log(
+                f"All packages in {pinned} are already installed, proceed with specific versions."
+            )
+            script.run(self._pip_install(pinned))
+            script.write_log(f"END installing pinned versions {pinned}")
+        else:
+            script.write_log(f"SKIP installing pinned versions {pinned} (empty list)")
+        script.echo()
+        script.footer()
+        self._script_outputs["2_pip_install.sh"] = (script.stdout, script.stderr)
+
+    # -- scripts 3 and 4: pip freeze, pip show -------------------------------------------------
+
+    def _environment(self) -> PipEnvironment | None:
+        """The emulated pip environment, when fast mode may use it."""
+        if not self.fast:
+            return None
+        assert self.plan is not None
+        assert self.info is not None
+        return scan_environment(
+            venv_path=self.plan.venv_path,
+            cwd=self.plan.path,
+            info=self.info,
+            pip_version=_installed_version(self._site_packages, "pip"),
+        )
+
+    def _pip_show(
+        self,
+        script: EmulatedScript,
+        names: list[str],
+        *,
+        files: bool = False,
+        capture: bool = False,
+        check: bool = True,
+    ) -> str:
+        """``pip show [--files] <names>`` as a script step; returns its stdout."""
+        environment = self._environment()
+        if environment is not None:
+            stdout, stderr, returncode = environment.show(names, files=files)
+            self.log.note(
+                f"pip show {' '.join(names)}{' --files' if files else ''}: read from the "
+                "installed metadata (same output as pip's)"
+            )
+            script.add_output("" if capture else stdout, stderr)
+            if check and returncode != 0:
+                raise ScriptExit(returncode)
+            return stdout
+        argv = [self._venv_python, "-m", "pip", "show", *names]
+        if files:
+            argv.append("--files")
+        if check:
+            return script.run(argv, capture=capture).stdout
+        try:
+            return script.run(argv, capture=capture).stdout
+        except ScriptExit:
+            return ""
+
+    def _script_3(self, script: EmulatedScript) -> str:
+        if self.reused is not None and self.reused.pip_freeze is not None:
+            freeze = self.reused.relocated_freeze(self._relocations())
+            script.add_output(freeze)
+            return freeze
+        environment = self._environment()
+        if environment is not None:
+            self.log.note("pip freeze --all: read from the installed metadata (same output)")
+            freeze = environment.freeze()
+            script.add_output(freeze)
+            return freeze
+        return script.run([self._venv_python, "-m", "pip", "freeze", "--all"]).stdout
+
+    def _script_4(self, script: EmulatedScript) -> None:
+        assert self.plan is not None
+        pkg_name = self.plan.pkg_name
+        script.write_log(f"Python interpreter: {self._venv_python}")
+        script.write_log("START pip show")
+        first = self._pip_show(script, pkg_name.split())
+        script.write_log("END   pip show")
+        name = self._shell_value(
+            "Name", _cut_field(self._show_again(script, pkg_name, first), "Name:")
+        )
+        script.write_log(f"Package name: {name}")
+        version = self._shell_value(
+            "Version", _cut_field(self._show_again(script, name, first), "Version:")
+        )
+        script.write_log(f"Package version: {version}")
+        location = self._shell_value(
+            "Location", _cut_field(self._show_again(script, name, first), "Location:")
+        )
+        script.write_log(f"Package parent folder: {location}")
+        files_output = self._pip_show(script, [name], files=True, capture=True, check=False)
+        relative = self._shell_value(
+            "the manifest path", _grep_joined(files_output, "__FRACTAL_MANIFEST__.json")
+        )
+        script.write_log(f"Manifest relative path: {relative}")
+        if not relative:
+            script.write_log(f"ERROR: manifest path not found for {name}")
+            raise ScriptExit(2)
+        script.write_log("OK: manifest path exists")
+        script.write_log(f"Manifest absolute path: {location}/{relative}")
+        script.echo()
+        script.footer()
+
+    def _shell_value(self, what: str, values: tuple[str, str]) -> str:
+        """Our reading of a value parsed by the script; warn when the server's differs."""
+        ours, servers = values
+        if ours != servers:
+            self.warnings.append(
+                f"fractal-server 2.14.5 would fail here: 4_pip_show.sh reads {what} from pip "
+                f'show with `tr -d "[:space:]"`, which gives {servers!r} instead of {ours!r}.'
+            )
+        return ours
+
+    def _show_again(self, script: EmulatedScript, name: str, first: str) -> str:
+        """``$(pip show <name> | ...)``: stdout captured, failure ignored (pipeline status).
+
+        In fast mode the first ``pip show`` output is reused when ``name`` is one name that
+        pip resolves to the same distribution: nothing changed in between, so pip would print
+        the same.
+        """
+        assert self.plan is not None
+        names = name.split()
+        pkg_names = self.plan.pkg_name.split()
+        same = (
+            len(names) == 1
+            and len(pkg_names) == 1
+            and canonicalize_name(names[0]) == canonicalize_name(pkg_names[0])
+        )
+        if self.fast and same:
+            self.log.note(f"pip show {name} (repeated by the script): same output as above")
+            return first
+        if not names:
+            return ""
+        return self._pip_show(script, names, capture=True, check=False)
+
+    def _script_5(self, script: EmulatedScript) -> tuple[int, int]:
+        assert self.plan is not None
+        size, number = venv_size_and_file_number(self.plan.venv_path)
+        self.log.note("du -sk and find -type f | wc -l computed in-process")
+        script.add_output(f"{size} {number}\n")
+        return size, number
+
+    # -- after the scripts ---------------------------------------------------------------------
+
+    def _build_tasks(self) -> None:
+        assert self.plan is not None
+        assert self.group is not None
+        plan, log = self.plan, self.log
+        self._enter("show")
+        attributes = self._guard("show", lambda: parse_script_pip_show_stdout(self._show_stdout))
+        for key, value in attributes.items():
+            log.debug(f"Parsed from pip-show: {key}={value}")
+        self._guard(
+            "show",
+            lambda: compare_package_names(
+                attributes["package_name"], plan.pkg_name, log.logger_name
+            ),
+        )
+        python_bin = attributes["python_bin"]
+        package_root = Path(attributes["package_root_parent"]) / plan.pkg_name.replace("-", "_")
+        log.debug(f"[collect_pip] {package_root=}")
+        manifest_path = attributes["manifest_path"]
+
+        def load_manifest() -> ManifestV2:
+            log.info(f"now loading {manifest_path=}")
+            with open(manifest_path) as handle:
+                data = json.load(handle)
+            log.info(f"loaded {manifest_path=}")
+            log.info("now validating manifest content")
+            manifest = ManifestV2(**data)
+            log.info("validated manifest content")
+            return manifest
+
+        manifest = self._guard("manifest", load_manifest)
+        log.info("_prepare_tasks_metadata - start")
+        tasks = self._guard(
+            "tasks",
+            lambda: prepare_tasks_metadata(
+                package_manifest=manifest,
+                package_version=plan.version,
+                package_root=package_root,
+                python_bin=Path(python_bin),
+            ),
+        )
+        self.warnings += self._guard(
+            "files", lambda: check_task_files_exist(tasks, python_bin=python_bin)
+        )
+        log.info("_prepare_tasks_metadata - end")
+        self.tasks = tasks
+
+    # -- venv reuse ----------------------------------------------------------------------------
+
+    def _relocations(self) -> venv_cache.Relocation:
+        assert self.plan is not None
+        return venv_cache.Relocation(
+            group_path=self.plan.path,
+            venv_path=self.plan.venv_path,
+            wheel_path=self.wheel_path,
+        )
+
+    def _cache_key(self) -> str | None:
+        if not (self.fast and self.settings.reuse_venvs) or self.info is None:
+            return None
+        assert self.plan is not None
+        return venv_cache.cache_key(
+            plan=self.plan,
+            wheel=self.wheel,
+            info=self.info,
+            settings=self.settings,
+            find_links=self._find_links(),
+        )
+
+    def _restore(self, entry: venv_cache.CachedVenv) -> bool:
+        assert self.info is not None
+        return venv_cache.restore(entry, self._relocations(), self.info, self.env, self.log)
+
+    def _store_in_cache(self, pip_freeze: str) -> None:
+        if self.cache_key is None or self.reused is not None:
+            return
+        if set(self._script_outputs) != {"1_create_venv.sh", "2_pip_install.sh"}:
+            return
+        venv_cache.store(
+            self.cache_key,
+            relocation=self._relocations(),
+            outputs=dict(self._script_outputs),
+            pip_freeze=pip_freeze,
+        )

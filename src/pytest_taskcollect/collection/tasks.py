@@ -1,0 +1,86 @@
+"""From a validated manifest to the task records (``_prepare_tasks_metadata``, spec §2.7).
+
+Shared by the pip path (with the task group's version and the collected venv's python) and
+the custom path (with the user's interpreter and optional version).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..schemas import ManifestV2, TaskCreateV2
+
+__all__ = ["check_task_files_exist", "prepare_tasks_metadata"]
+
+
+def prepare_tasks_metadata(
+    *,
+    package_manifest: ManifestV2,
+    python_bin: Path,
+    package_root: Path,
+    package_version: str | None = None,
+) -> list[TaskCreateV2]:
+    """One ``TaskCreateV2`` per manifest task, in manifest order, as the server builds them.
+
+    Commands are ``"<python_bin> <package_root>/<executable>"`` (a pathlib join: an absolute
+    executable replaces the root, ``..`` is kept); ``version`` is set when given;
+    ``args_schema_version`` is copied only when ``has_args_schemas`` (so ``None`` there fails,
+    as on the server); ``authors`` comes from the manifest. Validation errors propagate.
+    """
+    task_list = []
+    for task in package_manifest.task_list:
+        attributes: dict[str, Any] = {}
+        if package_version is not None:
+            attributes["version"] = package_version
+        if package_manifest.has_args_schemas:
+            attributes["args_schema_version"] = package_manifest.args_schema_version
+        if task.executable_non_parallel is not None:
+            path = package_root / task.executable_non_parallel
+            attributes["command_non_parallel"] = f"{python_bin.as_posix()} {path.as_posix()}"
+        if task.executable_parallel is not None:
+            path = package_root / task.executable_parallel
+            attributes["command_parallel"] = f"{python_bin.as_posix()} {path.as_posix()}"
+        task_list.append(
+            TaskCreateV2(
+                **task.model_dump(exclude={"executable_non_parallel", "executable_parallel"}),
+                **attributes,
+                authors=package_manifest.authors,
+            )
+        )
+    return task_list
+
+
+def check_task_files_exist(
+    task_list: list[TaskCreateV2], *, python_bin: str | None = None
+) -> list[str]:
+    """Raise ``FileNotFoundError`` when a task's executable file is missing (server message).
+
+    The server checks ``command.split()[1]``, the non-parallel command first, so a path with a
+    space is cut at the space and the check fails. Given ``python_bin`` (the command's first
+    part), we check the rest of the command instead and return a warning for each command where
+    the server would have checked another path.
+    """
+    warnings = []
+    for task in task_list:
+        for kind, command in (
+            ("command_non_parallel", task.command_non_parallel),
+            ("command_parallel", task.command_parallel),
+        ):
+            if command is None:
+                continue
+            servers_path = command.split()[1]
+            task_path = servers_path
+            if python_bin is not None and command.startswith(f"{python_bin} "):
+                task_path = command[len(python_bin) + 1 :]
+            if not Path(task_path).exists():
+                raise FileNotFoundError(
+                    f"Task `{task.name}` has `{kind}` pointing to missing file `{task_path}`."
+                )
+            if servers_path != task_path:
+                warnings.append(
+                    f"fractal-server 2.14.5 would fail here: check_task_files_exist takes the "
+                    f"second whitespace-separated token of {kind} of task `{task.name}`, "
+                    f"`{servers_path}`, which is not the task's file."
+                )
+    return warnings

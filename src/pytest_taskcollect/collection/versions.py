@@ -1,0 +1,217 @@
+"""Which version of a package a by-name collection installs (the endpoint's version lookup).
+
+fractal-server 2.14.5 (``get_package_version_from_pypi``) asks PyPI's JSON API,
+``GET https://pypi.org/pypi/<name>/json`` with the raw (not normalised) name, then:
+
+* no version requested: the latest, ``info.version``;
+* a version that is exactly one of the release keys: that version;
+* otherwise the releases whose string **starts with** the requested one, and of those the
+  largest by plain string sort (not PEP 440: ``"1.2"`` also matches ``1.20.0``, and ``1.2.9``
+  sorts after ``1.2.10``); none gives ``"No version starting with <v> found.\\n<hint>"``.
+
+``resolve_package_version`` applies that rule against PyPI's JSON API (with the server's error
+messages) when the settings use PyPI, and otherwise against the offline sources pip will use:
+the ``find_links`` entries (directories, files, or pages listing files) and a simple index at
+``index_url``. Offline, the releases are the versions found in wheel and sdist filenames
+(normalised by ``packaging``), and "latest" is the highest PEP 440 version among final releases
+(among all, if there are only pre-releases), which is what PyPI's ``info.version`` gives for
+ordinary projects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from .settings import CollectionSettings
+
+__all__ = [
+    "VersionLookupError",
+    "archive_name_and_version",
+    "available_versions",
+    "filenames_at",
+    "pick_version",
+    "resolve_package_version",
+]
+
+_PYPI_TIMEOUT = 5.0
+
+
+class VersionLookupError(ValueError):
+    """The lookup failed; the message is the server's 422 detail."""
+
+
+def _hint(name: str) -> str:
+    return f"Hint: specify the required version for '{name}'."
+
+
+def pick_version(name: str, requested: str | None, latest: str, releases: list[str]) -> str:
+    """Apply the server's rule to a latest version and a list of release strings."""
+    if requested is None:
+        return latest
+    if requested in releases:
+        return requested
+    matching = [release for release in releases if release.startswith(requested)]
+    if not matching:
+        raise VersionLookupError(f"No version starting with {requested} found.\n{_hint(name)}")
+    return sorted(matching)[-1]
+
+
+def resolve_package_version(name: str, requested: str | None, settings: CollectionSettings) -> str:
+    """The version a collection of ``name`` (raw, as requested) installs."""
+    if settings.uses_pypi:
+        latest, releases = _pypi_json_versions(name, settings.pypi_json_url)
+        return pick_version(name, requested, latest, releases)
+    versions = available_versions(name, settings)
+    if not versions:
+        sources = ", ".join(_offline_sources(settings)) or "no find-links and no index"
+        raise VersionLookupError(
+            f"Could not get {name} from the offline package sources ({sources}) "
+            f"(status_code 404).\n{_hint(name)}"
+        )
+    finals = [version for version in versions if not version.is_prerelease]
+    latest = str(max(finals or versions))
+    return pick_version(name, requested, latest, [str(version) for version in versions])
+
+
+def _offline_sources(settings: CollectionSettings) -> list[str]:
+    sources = list(settings.find_links)
+    if not settings.no_index and settings.index_url is not None:
+        sources.append(settings.index_url)
+    return sources
+
+
+def _pypi_json_versions(name: str, base_url: str) -> tuple[str, list[str]]:
+    """``(info.version, release keys)`` from the JSON API, with the server's messages."""
+    url = f"{base_url.rstrip('/')}/{name}/json"
+    try:
+        with urllib.request.urlopen(url, timeout=_PYPI_TIMEOUT) as response:
+            status = response.status
+            body = response.read()
+    except urllib.error.HTTPError as error:
+        raise VersionLookupError(
+            f"Could not get {url} (status_code {error.code}).\n{_hint(name)}"
+        ) from error
+    except TimeoutError as error:
+        raise _timeout_error(url, error) from error
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise _timeout_error(url, error) from error
+        raise _unknown_error(url, error) from error
+    except Exception as error:
+        raise _unknown_error(url, error) from error
+    if status != 200:
+        raise VersionLookupError(f"Could not get {url} (status_code {status}).\n{_hint(name)}")
+    try:
+        data = json.loads(body)
+        latest = data["info"]["version"]
+        releases = list(data["releases"].keys())
+    except (KeyError, TypeError) as error:
+        raise VersionLookupError(
+            f"A KeyError error occurred while getting {url}.\n{_hint(name)}"
+        ) from error
+    except ValueError as error:
+        raise _unknown_error(url, error) from error
+    return str(latest), releases
+
+
+def _timeout_error(url: str, error: BaseException) -> VersionLookupError:
+    return VersionLookupError(
+        f"A TimeoutException occurred while getting {url}.\nOriginal error: {error}."
+    )
+
+
+def _unknown_error(url: str, error: BaseException) -> VersionLookupError:
+    return VersionLookupError(
+        f"An unknown error occurred while getting {url}. Original error: {error}."
+    )
+
+
+def available_versions(name: str, settings: CollectionSettings) -> list[Version]:
+    """Distinct versions of ``name`` in the find-links entries and the simple index."""
+    wanted = canonicalize_name(name)
+    filenames: list[str] = []
+    for location in settings.find_links:
+        filenames.extend(filenames_at(location))
+    if not settings.no_index and settings.index_url is not None:
+        page = f"{settings.index_url.rstrip('/')}/{wanted}/"
+        filenames.extend(filenames_at(page, index_page=True))
+    versions: set[Version] = set()
+    for filename in filenames:
+        parsed = archive_name_and_version(filename)
+        if parsed is not None and parsed[0] == wanted:
+            versions.add(parsed[1])
+    return sorted(versions)
+
+
+def archive_name_and_version(filename: str) -> tuple[str, Version] | None:
+    """``(normalised name, version)`` of a wheel or sdist filename, ``None`` for anything else."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+        elif filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return str(name), version
+
+
+def filenames_at(location: str, *, index_page: bool = False) -> list[str]:
+    """Archive filenames at a find-links entry or simple-index page (missing: none)."""
+    parsed = urllib.parse.urlparse(location)
+    if parsed.scheme in ("", "file"):
+        path = Path(urllib.request.url2pathname(parsed.path) if parsed.scheme else location)
+        if path.is_dir():
+            if index_page:
+                path = path / "index.html"
+            else:
+                return sorted(os.listdir(path))
+        if not path.is_file():
+            return []
+        if path.suffix not in (".html", ".htm"):
+            return [path.name]
+        return _links_in_html(path.read_text(encoding="utf-8", errors="replace"))
+    try:
+        with urllib.request.urlopen(location, timeout=_PYPI_TIMEOUT) as response:
+            text = response.read().decode("utf-8", errors="replace")
+    except (urllib.error.URLError, OSError, ValueError):
+        return []
+    return _links_in_html(text)
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            for key, value in attrs:
+                if key == "href" and value:
+                    self.hrefs.append(value)
+
+
+def _links_in_html(text: str) -> list[str]:
+    parser = _AnchorParser()
+    parser.feed(text)
+    names = []
+    for href in parser.hrefs:
+        path = urllib.parse.urlparse(href).path
+        names.append(urllib.parse.unquote(path.rsplit("/", 1)[-1]))
+    return names

@@ -1,0 +1,1 @@
+"""Tests of the pip collection runner (issue 4)."""

@@ -1,0 +1,102 @@
+"""Fixtures for the pip-collection tests: real wheels from the factory, real venvs, offline pip."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_preset
+from pytest_taskcollect.collection import CollectionSettings
+from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
+from pytest_taskcollect.wheel_cache import WheelCache
+
+PYENV = Path("/root/.pyenv/versions")
+
+
+def pyenv_interpreter(version: str) -> Path | None:
+    """A pyenv interpreter ``X.Y`` on this machine, if there is one."""
+    for candidate in sorted(PYENV.glob(f"{version}.*/bin/python{version}")):
+        return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def collection_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels built for these tests (a find-links directory for by-name collections)."""
+    return tmp_path_factory.mktemp("collection-wheelhouse")
+
+
+@pytest.fixture(scope="session")
+def build_package(task_wheel_cache: WheelCache, collection_wheelhouse: Path) -> TaskPackageFactory:
+    """``build_package(preset_or_spec, **overrides) -> BuiltWheel``, session-wide."""
+    return TaskPackageFactory(task_wheel_cache, collection_wheelhouse)
+
+
+@pytest.fixture(scope="session")
+def mock_wheel(build_package: TaskPackageFactory) -> BuiltWheel:
+    """The ``fractal_tasks_mock`` preset's wheel (``fractal-tasks-mock`` 0.0.1)."""
+    return build_package("fractal_tasks_mock")
+
+
+@pytest.fixture(scope="session")
+def versions_index(task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A find-links directory with ``fractal-tasks-mock`` 0.1.0, 0.1.1, 0.10.0, 0.2.0 and
+    1.0.0rc1: ``"0.1"`` matches 0.1.0, 0.1.1 and 0.10.0, the largest by string sort is
+    0.10.0; the latest final release is also 0.10.0 (not 0.2.0, and not the pre-release)."""
+    folder = tmp_path_factory.mktemp("versions-index")
+    factory = TaskPackageFactory(task_wheel_cache, folder)
+    spec = get_preset("fractal_tasks_mock").spec
+    for version in ("0.1.0", "0.1.1", "0.10.0", "0.2.0", "1.0.0rc1"):
+        factory(dataclasses.replace(spec, version=version))
+    return folder
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., CollectionSettings]:
+    """``make_settings(**fields)``: settings with a fresh tasks dir under ``tmp_path``."""
+
+    def make(**fields: object) -> CollectionSettings:
+        values: dict[str, object] = {
+            "tasks_dir": tmp_path / "tasks",
+            "python_interpreters": {running_python_version(): running_interpreter()},
+        }
+        values.update(fields)
+        return CollectionSettings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., CollectionSettings]) -> CollectionSettings:
+    """Offline settings with the running interpreter and a fresh tasks dir."""
+    return make_settings()
+
+
+def _pypi_reachable() -> bool:
+    try:
+        with socket.create_connection(("pypi.org", 443), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip ``network`` tests when pypi.org cannot be reached."""
+    network_items = [item for item in items if item.get_closest_marker("network")]
+    if network_items and not _pypi_reachable():
+        skip = pytest.mark.skip(reason="pypi.org is unreachable")
+        for item in network_items:
+            item.add_marker(skip)
+
+
+def copy_wheel(wheel: BuiltWheel, folder: Path, filename: str | None = None) -> Path:
+    """A copy of ``wheel`` in ``folder`` (optionally renamed), as a user's upload."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (filename or wheel.filename)
+    shutil.copyfile(wheel.path, target)
+    return target

@@ -1,0 +1,191 @@
+"""Fast mode gives the faithful mode's results: skipped pip calls, metadata reads, reused venvs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pytest_taskcollect import BuiltWheel, FrozenMap, TaskPackageFactory, get_preset
+from pytest_taskcollect.collection import (
+    CollectionResult,
+    CollectionSettings,
+    collect_pip,
+    venv_cache,
+)
+from pytest_taskcollect.collection.dist_info import scan_environment
+from pytest_taskcollect.collection.interpreters import probe_interpreter
+from pytest_taskcollect.collection.scripts import pip_environment
+from pytest_taskcollect.schemas import TaskCollectPipV2
+from pytest_taskcollect.wheel_cache import WheelCache
+
+
+@pytest.fixture(scope="session")
+def dependency_index(
+    task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, BuiltWheel]:
+    """A find-links folder with two small dependencies, and a mock-like wheel that requires
+    one of them and the other through its ``full`` extra (plus a marker that is false). The
+    extra has no ``_``: pip 23.2.1 does not normalise requested extras."""
+    folder = tmp_path_factory.mktemp("dependency-index")
+    factory = TaskPackageFactory(task_wheel_cache, folder)
+    factory(get_preset("missing_manifest").spec, name="fractal-tasks-dep-a")
+    factory(get_preset("missing_manifest").spec, name="Fractal_Tasks.Dep-B", version="2.0")
+    spec = dataclasses.replace(
+        get_preset("fractal_tasks_mock").spec,
+        name="fractal-tasks-with-deps",
+        import_name="fractal_tasks_with_deps",
+        dependencies=("fractal-tasks-dep-a>=0.0.1", "nonexistent-package; python_version < '3'"),
+        extras=FrozenMap({"full": ("fractal-tasks-dep-b==2.0",)}),
+    )
+    return folder, factory(spec)
+
+
+def _collect(settings: CollectionSettings, wheel: Path, **request: object) -> CollectionResult:
+    return collect_pip(TaskCollectPipV2(**request), wheel=wheel, settings=settings)  # type: ignore[arg-type]
+
+
+def _comparable(result: CollectionResult, tasks_dir: Path) -> str:
+    """The result's task group and tasks as JSON, with the tasks dir replaced by a marker."""
+    data = result.model_dump_json(include={"status", "stage", "error", "task_group", "tasks"})
+    return data.replace(tasks_dir.as_posix(), "<TASKS>")
+
+
+def test_fast_equals_faithful(
+    dependency_index: tuple[Path, BuiltWheel],
+    make_settings: Callable[..., CollectionSettings],
+    tmp_path: Path,
+) -> None:
+    folder, wheel = dependency_index
+    results = {}
+    for mode in ("faithful", "fast"):
+        tasks_dir = tmp_path / mode[:4]
+        settings = make_settings(
+            tasks_dir=tasks_dir, mode=mode, reuse_venvs=False, find_links=[folder]
+        )
+        result = _collect(settings, wheel.path, package_extras="full")
+        result.raise_for_status()
+        results[mode] = (result, tasks_dir)
+    fast, faithful = results["fast"][0], results["faithful"][0]
+    assert _comparable(fast, results["fast"][1]) == _comparable(faithful, results["faithful"][1])
+    freeze = fast.task_group.pip_freeze if fast.task_group else ""
+    assert "Fractal_Tasks.Dep-B==2.0\n" in (freeze or "")
+    assert "fractal-tasks-dep-a==0.0.1\n" in (freeze or "")
+    assert "skipped `pip install setuptools`" in fast.log
+    assert "read from the installed metadata" in fast.log
+    assert "[pytest-taskcollect] skipped" not in faithful.log
+
+
+def test_emulated_pip_show_and_freeze_match_pip(
+    build_package: TaskPackageFactory,
+    collection_wheelhouse: Path,
+    dependency_index: tuple[Path, BuiltWheel],
+    make_settings: Callable[..., CollectionSettings],
+) -> None:
+    """Two collected venvs, one from a wheel with dependencies and an extra (direct URL,
+    Requires, Required-by), one by name for a non-canonical name (no direct URL, mixed-case
+    Name): the real pip prints what the metadata reads give."""
+    folder, with_deps = dependency_index
+    build_package("non_canonical_name")
+    settings = make_settings(find_links=[folder, collection_wheelhouse], reuse_venvs=False)
+    by_wheel = _collect(settings, with_deps.path, package_extras="full").raise_for_status()
+    by_name = collect_pip(
+        TaskCollectPipV2(package="FrAcTaL-TaSkS-NoN-CaNoNiCaL"), settings=settings
+    ).raise_for_status()
+    info = probe_interpreter(settings.python_interpreters[settings.default_python_version])
+    env = pip_environment()
+    for result in (by_wheel, by_name):
+        group = result.task_group
+        assert group is not None
+        environment = scan_environment(
+            venv_path=group.venv_path, cwd=group.path, info=info, pip_version="23.2.1"
+        )
+        assert environment is not None
+
+        def pip(*args: str, path: str = group.path, python: str = group.venv_path) -> object:
+            proc = subprocess.run(
+                [f"{python}/bin/python", "-m", "pip", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=path,
+            )
+            return proc.stdout, proc.stderr, proc.returncode
+
+        assert environment.freeze() == pip("freeze", "--all")[0]  # type: ignore[index]
+        names = [dist.raw_name for dist in environment.distributions]
+        for name in names:
+            assert environment.show([name], files=True) == pip("show", name, "--files")
+        everything = [*names, "not-installed"]
+        assert environment.show(everything) == pip("show", *everything)
+
+
+@pytest.mark.parametrize("padding", [0, 90], ids=["short-shebang", "long-shebang"])
+def test_reused_venv_equals_a_fresh_one(
+    padding: int, mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings]
+) -> None:
+    """A venv copied from an earlier collection and relocated is, file for file, the venv a
+    fresh collection at the same place produces (pyc recompiled, RECORD rows rehashed), on
+    both sides of the 127-byte shebang limit."""
+    venv_cache.clear()
+    with tempfile.TemporaryDirectory(dir="/tmp") as base:
+        first_dir = Path(base, "p" * padding, "first")
+        target = Path(base, "p" * padding, "second-longer")
+        first = _collect(make_settings(tasks_dir=first_dir), mock_wheel.path)
+        first.raise_for_status()
+        reused = _collect(make_settings(tasks_dir=target), mock_wheel.path).raise_for_status()
+        assert "reused the venv of an earlier collection" in reused.log
+        assert reused.timings["install"] < 0.1
+        assert reused.task_group is not None
+        reused_tree = _tree(Path(reused.task_group.venv_path))
+        reused_json = reused.model_dump_json(include={"task_group", "tasks"})
+        shutil.rmtree(target)
+        fresh = _collect(
+            make_settings(tasks_dir=target, reuse_venvs=False), mock_wheel.path
+        ).raise_for_status()
+        assert "reused the venv" not in fresh.log
+        assert fresh.model_dump_json(include={"task_group", "tasks"}) == reused_json
+        assert fresh.task_group is not None
+        assert _tree(Path(fresh.task_group.venv_path)) == reused_tree
+        result = subprocess.run(
+            [f"{fresh.task_group.venv_path}/bin/python", "-m", "pip", "freeze", "--all"],
+            capture_output=True,
+            text=True,
+            env=pip_environment(),
+            check=True,
+        )
+        assert result.stdout == fresh.task_group.pip_freeze
+
+
+def test_no_reuse_across_the_shebang_limit(
+    mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings]
+) -> None:
+    venv_cache.clear()
+    with tempfile.TemporaryDirectory(dir="/tmp") as base:
+        _collect(make_settings(tasks_dir=Path(base, "a")), mock_wheel.path).raise_for_status()
+        result = _collect(make_settings(tasks_dir=Path(base, "a" * 100)), mock_wheel.path)
+        assert "reused the venv" not in result.raise_for_status().log
+
+
+def _tree(root: Path) -> dict[str, object]:
+    """Every entry of a venv: symlink targets, file sizes and contents (pyc without the
+    source-mtime header field)."""
+    tree: dict[str, object] = {}
+    for folder, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(folder, name)
+            key = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                tree[key] = ("link", os.readlink(path))
+            elif path.is_file():
+                data = path.read_bytes()
+                if name.endswith(".pyc"):
+                    data = data[:8] + data[12:]
+                tree[key] = ("file", len(data), data)
+    return tree
