@@ -19,13 +19,13 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
+from .collection.result import CollectionStage
 from .taskspec import TaskArg, TaskPackageSpec, TaskSpec
 from .wheel_build import BuildKind
 
 __all__ = [
     "BROKEN_PACKAGES",
     "MOCK_PRESET_NAME",
-    "CollectionStage",
     "PackagePreset",
     "ServerOutcome",
     "broken_package_names",
@@ -34,30 +34,20 @@ __all__ = [
     "preset_names",
 ]
 
-CollectionStage = Literal["install", "pip_show", "manifest", "task_metadata", "task_files", "done"]
-"""Where a wheel collection by fractal-server 2.14.5 stops:
-
-* ``install``: ``2_pip_install.sh`` fails (pip's error is in the activity log);
-* ``pip_show``: ``4_pip_show.sh`` finds no manifest (``exit 2``);
-* ``manifest``: reading the manifest file or validating it with ``ManifestV2`` fails;
-* ``task_metadata``: ``_prepare_tasks_metadata`` fails (``TaskCreateV2`` re-validation);
-* ``task_files``: ``check_task_files_exist`` finds a missing executable;
-* ``done``: collection succeeds (activity ``OK``).
-"""
-
 
 @dataclass(frozen=True)
 class ServerOutcome:
     """What fractal-server 2.14.5 does with a package: the stage where collection stops and a
     message that appears in the activity log (a stable substring of the real error)."""
 
-    stage: CollectionStage
+    stage: CollectionStage | None
+    """The ``CollectionResult.stage`` the collection stops at; ``None`` when it succeeds."""
     message: str
 
     @property
     def fails(self) -> bool:
         """Whether the collection activity ends ``failed``."""
-        return self.stage != "done"
+        return self.stage is not None
 
 
 OfflineInstall = Literal["ok", "no_deps", "fails"]
@@ -239,7 +229,7 @@ _BROKEN: dict[str, PackagePreset] = {}
 
 
 def _broken(
-    stage: CollectionStage,
+    stage: CollectionStage | None,
     message: str,
     *,
     kind: BuildKind = "wheel",
@@ -262,7 +252,7 @@ def _broken(
     return register
 
 
-@_broken("pip_show", "manifest path not found")
+@_broken("show", "manifest path not found")
 def missing_manifest() -> TaskPackageSpec:
     """No ``__FRACTAL_MANIFEST__.json`` in the wheel. pip installs it; ``4_pip_show.sh`` greps
     ``pip show --files`` for the manifest, logs ``ERROR: manifest path not found for <Name>``
@@ -281,7 +271,7 @@ def invalid_manifest_version() -> TaskPackageSpec:
     )
 
 
-@_broken("task_files", "has `command_parallel` pointing to missing file")
+@_broken("files", "has `command_parallel` pointing to missing file")
 def missing_executable() -> TaskPackageSpec:
     """A converter compound task whose parallel executable ``fill_cellvoyager_ome_zarr.py`` is
     not in the wheel (fractal-server's ``missing_executable`` case). The manifest is valid;
@@ -298,7 +288,7 @@ def missing_executable() -> TaskPackageSpec:
     )
 
 
-@_broken("task_files", "has `command_non_parallel` pointing to missing file")
+@_broken("files", "has `command_non_parallel` pointing to missing file")
 def import_name_differs() -> TaskPackageSpec:
     """Distribution ``fractal-tasks-import-name-differs`` whose import package is
     ``other_tasks``. ``4_pip_show.sh`` finds ``other_tasks/__FRACTAL_MANIFEST__.json``, but the
@@ -339,7 +329,7 @@ def args_schemas_missing() -> TaskPackageSpec:
     return _one_task("fractal-tasks-args-schemas-missing", include_args_schemas=False)
 
 
-@_broken("task_metadata", "Input should be a valid string")
+@_broken("tasks", "Input should be a valid string")
 def args_schema_version_missing() -> TaskPackageSpec:
     """Args schemas and ``has_args_schemas=True`` but no ``args_schema_version``. ``ManifestV2``
     accepts it; ``TaskCreateV2`` then gets ``args_schema_version=None`` and fails with
@@ -356,7 +346,7 @@ def docs_link_without_scheme() -> TaskPackageSpec:
     return _one_task("fractal-tasks-docs-link-without-scheme", task)
 
 
-@_broken("task_metadata", "String should have at least 1 character")
+@_broken("tasks", "String should have at least 1 character")
 def empty_category() -> TaskPackageSpec:
     """``category=""``: a plain string in ``TaskManifestV2``, but a ``NonEmptyStr`` in
     ``TaskCreateV2``, which fails with ``String should have at least 1 character`` (spec §1.7)."""
@@ -364,7 +354,7 @@ def empty_category() -> TaskPackageSpec:
     return _one_task("fractal-tasks-empty-category", task)
 
 
-@_broken("task_metadata", "List has repetitions")
+@_broken("tasks", "List has repetitions")
 def duplicate_tags() -> TaskPackageSpec:
     """``tags=["Segmentation", "Segmentation"]``: accepted by ``TaskManifestV2``, rejected by
     ``TaskCreateV2`` with ``List has repetitions`` (spec §1.7)."""
@@ -372,7 +362,7 @@ def duplicate_tags() -> TaskPackageSpec:
     return _one_task("fractal-tasks-duplicate-tags", task)
 
 
-@_broken("task_metadata", "must not contain any of this characters")
+@_broken("tasks", "must not contain any of this characters")
 def forbidden_char_in_executable() -> TaskPackageSpec:
     """The executable is ``generic_task(1).py`` (fractal-server#2136). The command
     ``<python> <root>/generic_task(1).py`` fails ``validate_cmd`` in ``TaskCreateV2``:
@@ -383,7 +373,7 @@ def forbidden_char_in_executable() -> TaskPackageSpec:
     return _one_task("fractal-tasks-forbidden-char-in-executable", task)
 
 
-@_broken("done", "Package name mismatch")
+@_broken(None, "Package name mismatch")
 def non_canonical_name() -> TaskPackageSpec:
     """``FrAcTaL-TaSkS-NoN-CaNoNiCaL`` 0.0.1, import package ``fractal_tasks_non_canonical``,
     uploaded as ``FrAcTaL_TaSkS_NoN_CaNoNiCaL-0.0.1-py3-none-any.whl`` (fractal-server's test
@@ -448,7 +438,7 @@ def get_preset(name: str) -> PackagePreset:
             name=MOCK_PRESET_NAME,
             spec=fractal_tasks_mock_spec(),
             doc=" ".join((fractal_tasks_mock_spec.__doc__ or "").split()),
-            server_outcome=ServerOutcome("done", "validated manifest content"),
+            server_outcome=ServerOutcome(None, "validated manifest content"),
         )
     try:
         return BROKEN_PACKAGES[name]

@@ -56,7 +56,7 @@ def test_installed_files_are_where_the_server_looks(
     # Where the server resolves the executables.
     root = _server_package_root(site, built.pkg_name)
     missing = {exe for exe in _executables(built.manifest) if not (root / exe).is_file()}
-    if preset.server_outcome.stage == "task_files":
+    if preset.server_outcome.stage == "files":
         assert missing, "the preset must miss an executable where the server looks"
     else:
         assert not missing

@@ -66,7 +66,7 @@ def test_server_models_agree_with_the_documented_stage(name: str) -> None:
     preset = get_preset(name)
     outcome = preset.server_outcome
     if not preset.spec.manifest_paths:
-        assert outcome.stage == "pip_show"
+        assert outcome.stage == "show"
         return
     raw = generate_manifest(preset.spec)
     if name == "two_manifests":  # a valid manifest that the server cannot locate
@@ -79,7 +79,7 @@ def test_server_models_agree_with_the_documented_stage(name: str) -> None:
         return
     manifest = ManifestV2(**raw)
     root = f"/venv/lib/site-packages/{preset.spec.import_package}"
-    if outcome.stage == "task_metadata":
+    if outcome.stage == "tasks":
         with pytest.raises(ValidationError, match=outcome.message):
             prepare_tasks(manifest, "/venv/bin/python", root, preset.spec.version)
     else:

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_taskcollect import BuiltWheel, broken_package_names, get_preset
 
-CHECKED_STAGES = {"pip_show", "manifest", "task_metadata", "task_files"}
+CHECKED_STAGES = {"show", "manifest", "tasks", "files"}
 WHEELS = [name for name in broken_package_names() if get_preset(name).kind == "wheel"]
 
 

@@ -19,6 +19,7 @@ from .manifest import TaskType
 __all__ = ["TaskCreateV2"]
 
 logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())  # a library: the application decides where this goes
 
 
 class TaskCreateV2(BaseModel):
