@@ -44,7 +44,7 @@ class CollectedTaskGroup(BaseModel):
     collection leaves them ``None``, as 2.14.5 does.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     user_id: int
     origin: TaskGroupV2OriginEnum
@@ -87,7 +87,7 @@ class CollectionResult(BaseModel):
       have behaved differently from this run (for example, failed on a path with spaces).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: TaskGroupActivityStatusV2
     task_group: CollectedTaskGroup | None = None
