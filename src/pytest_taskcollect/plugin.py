@@ -1,23 +1,128 @@
-"""pytest plugin entry point (``pytest11``): thin glue over the library."""
+"""The pytest plugin (``pytest11`` entry point ``taskcollect``): options, fixtures, a marker
+and a terminal summary. Thin glue: the behaviour lives in the library modules.
+
+Fixtures (scope):
+
+* ``taskcollect_settings`` (session): the ``CollectionSettings`` every fixture collects with.
+  Override it in a ``conftest.py`` to change interpreters, the tasks dir or the index.
+* ``task_wheel_cache`` (session), ``task_wheelhouse`` (session), ``task_package`` (function):
+  the wheel factory.
+* ``collect_pip``, ``collect_custom`` (function): the collection runners bound to
+  ``taskcollect_settings``; folders of successful collections are removed after the test
+  unless ``--taskcollect-keep``.
+* ``fractal_tasks_mock_collection`` (session): the mock preset collected once, offline.
+* ``project_wheel`` (session): the wheel of the project under test, built once.
+"""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from .collection import CollectionResult, CollectionSettings
+from .collection import collect_pip as _collect_pip
+from .collection.custom_path import collect_custom as _collect_custom
+from .collection.settings import running_interpreter, running_python_version
 from .factory import TaskPackageFactory
+from .options import TaskcollectOptions, add_options, read_options
+from .schemas import TaskCollectCustomV2, TaskCollectPipV2, WheelFile
+from .session_report import CollectionRecord, SessionReport
+from .wheel_build import BuiltWheel
 from .wheel_cache import WheelCache
 
 _CACHE_DIR_NAME = "taskcollect-wheels"
+_WORKER_OUTPUT_KEY = "taskcollect_records"
+_OPTIONS = pytest.StashKey[TaskcollectOptions]()
+_REPORT = pytest.StashKey[SessionReport]()
+
+CollectPip = Callable[..., CollectionResult]
+CollectCustom = Callable[..., CollectionResult]
+
+
+# -- configuration -------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "taskcollect_network: the test needs the package index; skipped unless "
+        "--taskcollect-network (or the ini key taskcollect_network) allows it",
+    )
+    config.stash[_OPTIONS] = read_options(config)
+    config.stash[_REPORT] = SessionReport()
+
+
+def _options(config: pytest.Config) -> TaskcollectOptions:
+    return config.stash[_OPTIONS]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("taskcollect_network") and not _options(item.config).network:
+        pytest.skip(
+            "needs the package index (marker taskcollect_network): run with "
+            "--taskcollect-network to allow it"
+        )
+
+
+# -- session summary (also across pytest-xdist workers) ------------------------------------
+
+
+def _record(config: pytest.Config, result: CollectionResult, package: str) -> None:
+    config.stash[_REPORT].add(CollectionRecord.from_result(result, package=package))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the records to the controller
+        workeroutput[_WORKER_OUTPUT_KEY] = session.config.stash[_REPORT].to_wire()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    records = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT_KEY, [])
+    node.config.stash[_REPORT].extend_from_wire(records)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    report = config.stash[_REPORT]
+    lines = report.table()
+    if not lines:
+        return
+    terminalreporter.write_sep("-", "taskcollect: collections of this session")
+    for line in lines:
+        terminalreporter.write_line(line)
+    if _options(config).keep:
+        kept = [record.path for record in report.records if record.status == "OK" and record.path]
+        terminalreporter.write_line("kept (--taskcollect-keep):")
+        for path in kept:
+            terminalreporter.write_line(f"  {path}")
+
+
+# -- the wheel factory ---------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def task_wheel_cache(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> WheelCache:
-    """The persistent wheel cache, in pytest's cache directory (``.pytest_cache``), shared by
-    all xdist workers and later runs; a session temp dir when the cache plugin is disabled."""
+    """The persistent wheel cache, shared by xdist workers and later runs: in
+    ``--taskcollect-cache-dir`` if given, else pytest's cache directory; a session temp dir
+    with ``--taskcollect-no-cache`` or when the cache plugin is disabled."""
+    options = _options(pytestconfig)
+    if options.no_cache:
+        return WheelCache(tmp_path_factory.mktemp(_CACHE_DIR_NAME))
+    if options.cache_dir is not None:
+        return WheelCache(options.cache_dir / _CACHE_DIR_NAME)
     cache = getattr(pytestconfig, "cache", None)  # unset when run with -p no:cacheprovider
     if cache is None:
         return WheelCache(tmp_path_factory.mktemp(_CACHE_DIR_NAME))
@@ -27,7 +132,8 @@ def task_wheel_cache(
 @pytest.fixture(scope="session")
 def task_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session directory holding every package ``task_package`` built so far: pass it to pip
-    as ``--no-index --find-links <dir>``. (Under xdist, each worker has its own.)"""
+    as ``--no-index --find-links <dir>``; ``taskcollect_settings`` does. (Under xdist, each
+    worker has its own.)"""
     return tmp_path_factory.mktemp("task-wheelhouse", numbered=False)
 
 
@@ -36,3 +142,125 @@ def task_package(task_wheel_cache: WheelCache, task_wheelhouse: Path) -> TaskPac
     """Factory ``task_package(spec_or_preset_name, **overrides) -> BuiltWheel``: builds a real
     wheel (an sdist for the ``sdist_only`` preset) once per content, across sessions."""
     return TaskPackageFactory(task_wheel_cache, task_wheelhouse)
+
+
+# -- collection ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def taskcollect_settings(
+    pytestconfig: pytest.Config,
+    tmp_path_factory: pytest.TempPathFactory,
+    task_wheelhouse: Path,
+) -> CollectionSettings:
+    """The settings every collection fixture uses (session). From the options: tasks dir
+    (default: a session temp dir), interpreters (the running one plus ``--taskcollect-python``),
+    find-links (``task_wheelhouse`` plus ``--taskcollect-find-links``), offline unless
+    ``--taskcollect-network``. Override this fixture in a ``conftest.py`` to change anything."""
+    options = _options(pytestconfig)
+    interpreters = {running_python_version(): running_interpreter(), **options.python_interpreters}
+    return CollectionSettings(
+        tasks_dir=options.tasks_dir or tmp_path_factory.mktemp("taskcollect-tasks"),
+        python_interpreters=interpreters,
+        default_python_version=running_python_version(),
+        find_links=(str(task_wheelhouse), *(str(path) for path in options.find_links)),
+        no_index=not options.network,
+    )
+
+
+def _wheel_argument(wheel: BuiltWheel | WheelFile | str | Path | None) -> Any:
+    return wheel.path if isinstance(wheel, BuiltWheel) else wheel
+
+
+class _Collections:
+    """Collections made by one fixture: recorded for the summary, cleaned up unless kept."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: list[CollectionResult] = []
+
+    def add(self, result: CollectionResult, package: str) -> CollectionResult:
+        self.results.append(result)
+        _record(self.config, result, package)
+        return result
+
+    def cleanup(self) -> None:
+        """Remove the folders of successful collections (a failed one removed its own)."""
+        if _options(self.config).keep:
+            return
+        for result in self.results:
+            if result.ok and result.task_group is not None and result.task_group.path:
+                shutil.rmtree(result.task_group.path, ignore_errors=True)
+
+
+@pytest.fixture
+def collect_pip(
+    pytestconfig: pytest.Config, taskcollect_settings: CollectionSettings
+) -> Iterator[CollectPip]:
+    """``collect_pip(request=None, *, wheel=None, settings=None, **request_fields)``: collect
+    through fractal-server 2.14.5's pip path. ``request`` is a ``TaskCollectPipV2`` or built
+    from ``request_fields`` (``package``, ``package_version``, ``package_extras``,
+    ``python_version``, ``pinned_package_versions``); ``wheel`` is a path, a ``WheelFile`` or
+    a ``BuiltWheel`` (e.g. ``project_wheel``). Returns the ``CollectionResult``."""
+    collections = _Collections(pytestconfig)
+
+    def collect(
+        request: TaskCollectPipV2 | None = None,
+        /,
+        *,
+        wheel: BuiltWheel | WheelFile | str | Path | None = None,
+        settings: CollectionSettings | None = None,
+        **request_fields: Any,
+    ) -> CollectionResult:
+        if request is None:
+            request = TaskCollectPipV2(**request_fields)
+        result = _collect_pip(
+            request, wheel=_wheel_argument(wheel), settings=settings or taskcollect_settings
+        )
+        name = request.package or (Path(str(_wheel_argument(wheel))).name if wheel else "?")
+        return collections.add(result, name)
+
+    yield collect
+    collections.cleanup()
+
+
+@pytest.fixture
+def collect_custom(
+    pytestconfig: pytest.Config, taskcollect_settings: CollectionSettings
+) -> CollectCustom:
+    """``collect_custom(request=None, *, settings=None, **request_fields)``: collect through
+    fractal-server 2.14.5's custom path (nothing is installed or written). ``request`` is a
+    ``TaskCollectCustomV2`` or built from ``request_fields`` (``manifest``,
+    ``python_interpreter``, ``label``, ``package_root`` or ``package_name``, ``version``)."""
+    collections = _Collections(pytestconfig)
+
+    def collect(
+        request: TaskCollectCustomV2 | None = None,
+        /,
+        *,
+        settings: CollectionSettings | None = None,
+        **request_fields: Any,
+    ) -> CollectionResult:
+        if request is None:
+            request = TaskCollectCustomV2(**request_fields)
+        result = _collect_custom(request, settings=settings or taskcollect_settings)
+        return collections.add(result, request.label)
+
+    return collect
+
+
+@pytest.fixture(scope="session")
+def fractal_tasks_mock_collection(
+    pytestconfig: pytest.Config,
+    taskcollect_settings: CollectionSettings,
+    task_wheel_cache: WheelCache,
+    task_wheelhouse: Path,
+) -> Iterator[CollectionResult]:
+    """The ``fractal_tasks_mock`` preset collected once per session through the pip path,
+    offline (session). The result is frozen: share it, do not change what it points to."""
+    wheel = TaskPackageFactory(task_wheel_cache, task_wheelhouse)("fractal_tasks_mock")
+    collections = _Collections(pytestconfig)
+    result = _collect_pip(TaskCollectPipV2(), wheel=wheel.path, settings=taskcollect_settings)
+    collections.add(result, wheel.pkg_name)
+    yield result.raise_for_status()
+    collections.cleanup()

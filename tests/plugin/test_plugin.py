@@ -1,0 +1,172 @@
+"""The plugin surface, through pytester: options, ini keys, marker, fixtures, terminal summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+COLLECT_MOCK = """
+def test_collect(collect_pip, task_package):
+    wheel = task_package("fractal_tasks_mock")
+    result = collect_pip(wheel=wheel)
+    result.raise_for_status()
+    assert len(result.tasks) == 16
+    open("collected-path.txt", "w").write(result.task_group.path)
+"""
+
+
+def test_options_are_registered_with_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    for option in (
+        "--taskcollect-python=VERSION=PATH",
+        "--taskcollect-tasks-dir=PATH",
+        "--taskcollect-find-links=PATH",
+        "--taskcollect-network",
+        "--taskcollect-keep",
+        "--taskcollect-cache-dir=PATH",
+        "--taskcollect-no-cache",
+        "--taskcollect-project=PATH",
+    ):
+        result.stdout.fnmatch_lines([f"*{option}*"])
+    result.stdout.fnmatch_lines(["*taskcollect_tasks_dir (string)*"])
+
+
+def test_settings_follow_options_and_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        taskcollect_find_links = wheels
+        taskcollect_network = false
+        """
+    )
+    pytester.makepyfile(
+        """
+        import sys
+        from pathlib import Path
+
+        def test_settings(taskcollect_settings, task_wheelhouse, pytestconfig):
+            s = taskcollect_settings
+            assert s.tasks_dir == Path(pytestconfig.rootpath / "tasks")
+            assert s.find_links == (str(task_wheelhouse), str(pytestconfig.rootpath / "wheels"))
+            assert s.no_index is True
+            assert s.python_interpreters["3.10"] == Path("/opt/py310/bin/python3.10")
+            v = f"{sys.version_info.major}.{sys.version_info.minor}"
+            assert v in s.python_interpreters and s.default_python_version == v
+        """
+    )
+    result = pytester.runpytest(
+        "--taskcollect-tasks-dir=tasks", "--taskcollect-python=3.10=/opt/py310/bin/python3.10"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_bad_python_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--taskcollect-python=python3.10")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--taskcollect-python expects VERSION=PATH*"])
+
+
+def test_network_marker_skips_offline_and_runs_with_the_option(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.taskcollect_network
+        def test_needs_index(taskcollect_settings):
+            assert taskcollect_settings.no_index is False
+        """
+    )
+    offline = pytester.runpytest("-rs")
+    offline.assert_outcomes(skipped=1)
+    offline.stdout.fnmatch_lines(["*needs the package index*--taskcollect-network*"])
+    pytester.runpytest("--taskcollect-network").assert_outcomes(passed=1)
+
+
+def test_collect_pip_fixture_summary_and_cleanup(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(COLLECT_MOCK)
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*taskcollect: collections of this session*",
+            "package*version*origin*status*tasks*seconds",
+            "fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
+        ]
+    )
+    collected = pytester.path / "collected-path.txt"
+    assert not Path(collected.read_text()).exists()
+
+
+def test_keep_option_keeps_and_prints_the_folder(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(COLLECT_MOCK)
+    result = pytester.runpytest("--taskcollect-keep")
+    result.assert_outcomes(passed=1)
+    path = (pytester.path / "collected-path.txt").read_text()
+    result.stdout.fnmatch_lines(["kept (--taskcollect-keep):", f"  {path}"])
+    assert Path(path, "venv", "bin", "python").exists()
+
+
+def test_summary_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        COLLECT_MOCK
+        + """
+def test_failed_collection(collect_pip, task_package):
+    result = collect_pip(wheel=task_package("missing_manifest"))
+    assert result.stage == "show"
+"""
+    )
+    result = pytester.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
+            "fractal-tasks-missing-manifest*0.0.1*wheel-file*failed (show)*0*",
+        ]
+    )
+
+
+def test_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_taskcollect.collection import CollectionSettings
+
+        @pytest.fixture(scope="session")
+        def taskcollect_settings(tmp_path_factory, task_wheelhouse):
+            return CollectionSettings(
+                tasks_dir=tmp_path_factory.mktemp("mine"), user_id=42,
+                find_links=(str(task_wheelhouse),),
+            )
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_user(collect_pip, task_package):
+            result = collect_pip(wheel=task_package("fractal_tasks_mock")).raise_for_status()
+            assert "/42/fractal-tasks-mock/0.0.1" in result.task_group.path
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_mock_collection_and_collect_custom_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import json
+        from pathlib import Path
+
+        def test_custom(fractal_tasks_mock_collection, collect_custom):
+            group = fractal_tasks_mock_collection.task_group
+            (root,) = Path(group.venv_path).glob("lib/python*/site-packages/fractal_tasks_mock")
+            manifest = json.loads((root / "__FRACTAL_MANIFEST__.json").read_text())
+            result = collect_custom(
+                manifest=manifest, python_interpreter=f"{group.venv_path}/bin/python",
+                label="mine", package_name="fractal-tasks-mock", version=group.version,
+            ).raise_for_status()
+            assert result.tasks == fractal_tasks_mock_collection.tasks
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["mine*-*other*OK*16*"])
