@@ -6,6 +6,8 @@ wheel-filename and package-name rules in :mod:`pytest_taskcollect.names`.
 
 __version__ = "0.1.0"
 
+import pytest
+
 from .collection import (
     CollectedTaskGroup,
     CollectionError,
@@ -30,6 +32,7 @@ from .presets import (
     get_preset,
     preset_names,
 )
+from .project_build import NotAProjectError, ProjectBuildError, build_project_wheel
 from .schemas import (
     ManifestV2,
     TaskCollectCustomV2,
@@ -40,6 +43,18 @@ from .schemas import (
 from .taskspec import PATCH_DELETE, FrozenMap, TaskArg, TaskPackageSpec, TaskSpec
 from .wheel_build import BuiltWheel, build_task_sdist, build_task_wheel, write_task_project
 from .wheel_cache import WheelCache
+from .wheel_check import WheelCheckReport, WheelProblem, check_wheel_collectable
+
+# Registered before the import: the helpers' plain asserts get pytest's assertion rewriting.
+pytest.register_assert_rewrite("pytest_taskcollect.assertions")
+from .assertions import (  # noqa: E402
+    assert_collection_failed,
+    assert_collection_ok,
+    assert_manifest_valid,
+    assert_task_output,
+    assert_tasks_equal,
+    assert_wheel_collectable,
+)
 
 __all__ = [
     "BROKEN_PACKAGES",
@@ -51,7 +66,9 @@ __all__ = [
     "CollectionSettings",
     "FrozenMap",
     "ManifestV2",
+    "NotAProjectError",
     "PackagePreset",
+    "ProjectBuildError",
     "ServerOutcome",
     "TaskArg",
     "TaskCollectCustomV2",
@@ -62,10 +79,20 @@ __all__ = [
     "TaskPackageSpec",
     "TaskSpec",
     "WheelCache",
+    "WheelCheckReport",
+    "WheelProblem",
     "__version__",
+    "assert_collection_failed",
+    "assert_collection_ok",
+    "assert_manifest_valid",
+    "assert_task_output",
+    "assert_tasks_equal",
+    "assert_wheel_collectable",
     "broken_package_names",
+    "build_project_wheel",
     "build_task_sdist",
     "build_task_wheel",
+    "check_wheel_collectable",
     "check_wheel_filename",
     "collect_pip",
     "compare_package_names",

@@ -1,36 +1,170 @@
 """The ``taskcollect`` command: collect Fractal task packages the way fractal-server does.
 
-Sub-commands arrive with the collection runners; ``--help`` and ``--version`` work already.
+* ``taskcollect pip (PACKAGE | WHEEL)``: the pip path (``POST /api/v2/task/collect/pip/``);
+* ``taskcollect custom --manifest FILE ...``: the custom path (``.../collect/custom/``);
+* ``taskcollect check [PROJECT_DIR]``: build a project's wheel, collect it and start each task.
+
+Human output by default, ``--json`` for a stable JSON document; progress lines on stderr.
+Exit status: 0 OK, 1 the collection or a check failed, 2 usage error (argparse's own errors
+included). A user error is told in one sentence, never with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 
 from . import __version__
+from .cli_check import run_check
+from .cli_collect import parse_pin, run_custom, run_pip
+from .cli_report import CommandReport, UsageError, render_human, render_json
 
 __all__ = ["build_parser", "main"]
 
+_PYTHON_HELP = "Python version X.Y of the collection venv (default: the running interpreter's)"
+_OFFLINE = (
+    "Offline by default: pip gets --no-index plus the --find-links sources; --network lets pip "
+    "and the version lookup use PyPI, as the server does."
+)
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON document instead of text")
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--python", metavar="X.Y", help=_PYTHON_HELP)
+    parser.add_argument(
+        "--find-links",
+        metavar="D",
+        action="append",
+        default=[],
+        help="a folder, file or URL with distributions for pip (repeatable)",
+    )
+    parser.add_argument(
+        "--network", action="store_true", help="allow the package index (PyPI); default offline"
+    )
+
+
+def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "pip",
+        help="collect a wheel file or a package by name (the server's pip path)",
+        description=(
+            "Collect a package as fractal-server 2.14.5's pip endpoint does. An argument ending "
+            f"in .whl, or an existing file, is uploaded as a wheel; otherwise it is a package "
+            f"name. {_OFFLINE} The tasks dir is temporary unless --tasks-dir is given."
+        ),
+    )
+    parser.add_argument("target", metavar="PACKAGE | WHEEL", help="package name or wheel file")
+    parser.add_argument("--version", help="package version (a prefix, as on the server)")
+    parser.add_argument("--extras", help="package extras, comma-separated without brackets")
+    parser.add_argument(
+        "--pin",
+        metavar="NAME=VER",
+        type=parse_pin,
+        action="append",
+        default=[],
+        help="a pinned package version (repeatable)",
+    )
+    parser.add_argument(
+        "--tasks-dir", metavar="D", help="collect into this folder and keep it (FRACTAL_TASKS_DIR)"
+    )
+    _add_sources(parser)
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        help="do not use the package index (the default; overrides --network)",
+    )
+    _add_json(parser)
+    parser.set_defaults(run=run_pip)
+
+
+def _add_custom(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "custom",
+        help="collect the tasks of an installed package (the server's custom path)",
+        description=(
+            "Collect tasks from a manifest and an existing interpreter and package, as "
+            "fractal-server 2.14.5's custom endpoint does. Nothing is installed."
+        ),
+    )
+    parser.add_argument("--manifest", metavar="FILE", required=True, help="the manifest JSON")
+    parser.add_argument(
+        "--python-interpreter", metavar="PATH", required=True, help="the tasks' interpreter"
+    )
+    root = parser.add_mutually_exclusive_group(required=True)
+    root.add_argument("--package-root", metavar="P", help="folder of the task executables")
+    root.add_argument(
+        "--package-name", metavar="N", help="import name the interpreter resolves to a folder"
+    )
+    parser.add_argument("--label", metavar="L", required=True, help="the task group's name")
+    parser.add_argument("--version", metavar="V", help="version recorded on the tasks")
+    _add_json(parser)
+    parser.set_defaults(run=run_custom)
+
+
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="build a project's wheel, collect it, and start each task with --help",
+        description=(
+            "Build the project's wheel, check it statically, collect it through the pip path "
+            "into a temporary tasks dir, run each task executable with --help in the collected "
+            "venv and, with --smoke-args, run tasks for real. The project's own dependencies "
+            f"must be in --find-links unless --network is given. {_OFFLINE}"
+        ),
+    )
+    parser.add_argument(
+        "project_dir", metavar="PROJECT_DIR", nargs="?", default=".", help="default: ."
+    )
+    parser.add_argument(
+        "--smoke-args",
+        metavar="FILE",
+        help=(
+            'JSON: {"task name": {args}} or {"task name": {"non_parallel": {args}, '
+            '"parallel": {args}}}; "{workdir}" in strings is the run folder'
+        ),
+    )
+    _add_sources(parser)
+    _add_json(parser)
+    parser.set_defaults(run=run_check)
+
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``taskcollect``."""
+    """The argument parser of ``taskcollect`` and its sub-commands."""
     parser = argparse.ArgumentParser(
         prog="taskcollect",
         description=(
             "Check that fractal-server 2.14.5 would collect a Fractal task package, "
             "without running the server."
         ),
+        epilog="Exit status: 0 OK, 1 collection or check failed, 2 usage error.",
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__} (fractal-server 2.14.5)"
     )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_pip(commands)
+    _add_custom(commands)
+    _add_check(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``taskcollect`` and return its exit status."""
-    parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = build_parser().parse_args(argv)
+    if getattr(args, "no_index", False):
+        args.network = False
+    command: Callable[[argparse.Namespace], CommandReport] = args.run
+    try:
+        report = command(args)
+    except UsageError as error:
+        report = CommandReport(command=args.command, status="error", stage="usage")
+        report.error = str(error)
+        if not args.json:
+            print(f"taskcollect {args.command}: error: {error}", file=sys.stderr)
+            return report.exit_status
+    print(render_json(report) if args.json else render_human(report))
+    return report.exit_status

@@ -23,12 +23,14 @@ from typing import Any
 
 import pytest
 
+from . import assertrepr
 from .collection import CollectionResult, CollectionSettings
 from .collection import collect_pip as _collect_pip
 from .collection.custom_path import collect_custom as _collect_custom
 from .collection.settings import running_interpreter, running_python_version
 from .factory import TaskPackageFactory
 from .options import TaskcollectOptions, add_options, read_options
+from .project_build import ProjectBuildError, build_project_wheel
 from .schemas import TaskCollectCustomV2, TaskCollectPipV2, WheelFile
 from .session_report import CollectionRecord, SessionReport
 from .wheel_build import BuiltWheel
@@ -70,6 +72,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             "needs the package index (marker taskcollect_network): run with "
             "--taskcollect-network to allow it"
         )
+
+
+def pytest_assertrepr_compare(
+    config: pytest.Config, op: str, left: object, right: object
+) -> list[str] | None:
+    """Field-by-field explanations of ``==`` between pytest-taskcollect's models."""
+    return assertrepr.explain_comparison(op, left, right)
 
 
 # -- session summary (also across pytest-xdist workers) ------------------------------------
@@ -264,3 +273,15 @@ def fractal_tasks_mock_collection(
     collections.add(result, wheel.pkg_name)
     yield result.raise_for_status()
     collections.cleanup()
+
+
+@pytest.fixture(scope="session")
+def project_wheel(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of the project under test (session): ``--taskcollect-project`` or the
+    rootdir, built once with the ``build`` package (without isolation when the project's
+    build backend is installed, else isolated). Use it as ``collect_pip(wheel=project_wheel)``."""
+    project = _options(pytestconfig).project or pytestconfig.rootpath
+    try:
+        return build_project_wheel(project, tmp_path_factory.mktemp("project-wheel"))
+    except ProjectBuildError as error:
+        pytest.fail(f"project_wheel: cannot build the wheel of {project}: {error}", pytrace=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,27 @@ def test_mock_collection_and_collect_custom_fixtures(pytester: pytest.Pytester) 
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["mine*-*other*OK*16*"])
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fractal-tasks-demo"
+
+
+def test_project_wheel_builds_the_project_under_test(pytester: pytest.Pytester) -> None:
+    project = pytester.path / "project"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    pytester.makepyfile(
+        """
+        def test_collect_my_package(project_wheel, collect_pip):
+            assert project_wheel.name == "fractal_tasks_demo-0.1.0-py3-none-any.whl"
+            result = collect_pip(wheel=project_wheel).raise_for_status()
+            assert result.task_group.pkg_name == "fractal-tasks-demo"
+        """
+    )
+    pytester.runpytest(f"--taskcollect-project={project}").assert_outcomes(passed=1)
+
+
+def test_project_wheel_reports_a_directory_that_is_no_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it(project_wheel):\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*project_wheel: cannot build the wheel of*"])

@@ -11,21 +11,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_taskcollect import assert_wheel_collectable
 from pytest_taskcollect.schemas import (
     cast_and_validate_init_task_output,
     cast_and_validate_task_output,
 )
 
 
-def test_wheel_holds_the_manifest_and_every_executable(
-    demo_wheel: Path, wheel_problems: Callable[[Path], list[str]]
-) -> None:
+def test_wheel_holds_the_manifest_and_every_executable(demo_wheel: Path) -> None:
     assert demo_wheel.name == "fractal_tasks_demo-0.1.0-py3-none-any.whl"
     with zipfile.ZipFile(demo_wheel) as archive:
         names = set(archive.namelist())
     assert "fractal_tasks_demo/__FRACTAL_MANIFEST__.json" in names
     assert "fractal_tasks_demo/measure/measure_features_init.py" in names
-    assert wheel_problems(demo_wheel) == []
+    report = assert_wheel_collectable(demo_wheel)  # where fractal-server will look
+    assert [(task.name, task.type) for task in report.tasks] == [
+        ("Create Demo Zarr", "converter_non_parallel"),
+        ("Threshold Image", "parallel"),
+        ("Measure Features", "compound"),
+    ]
 
 
 def run_task(python: Path, script: Path, args: dict[str, Any], workdir: Path) -> Any:

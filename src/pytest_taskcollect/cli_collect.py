@@ -1,0 +1,197 @@
+"""``taskcollect pip`` and ``taskcollect custom``: one collection, as fractal-server runs it.
+
+The command-line arguments become the server's request (``TaskCollectPipV2`` or
+``TaskCollectCustomV2``) and ``CollectionSettings``; the library does the collection. A request
+the server would reject with a 422 (``ValidationError``) is reported as a failure at stage
+``"request"``, naming the field and the rule. Local paths given on the command line are made
+absolute, because pip runs in the task group's folder and the server requires absolute paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .cli_report import (
+    CommandReport,
+    UsageError,
+    describe_validation_error,
+    progress,
+    task_count,
+    write_log,
+)
+from .collection import CollectionResult, CollectionSettings, collect_pip
+from .collection.custom_path import collect_custom
+from .collection.settings import running_interpreter, running_python_version
+from .schemas import TaskCollectCustomV2, TaskCollectPipV2
+
+__all__ = [
+    "collection_settings",
+    "package_root_parent",
+    "parse_pin",
+    "read_json_file",
+    "run_custom",
+    "run_pip",
+]
+
+
+_BASE_EXECUTABLE = (
+    "import os, sys; "
+    "print(os.path.realpath(getattr(sys, '_base_executable', '') or sys.executable))"
+)
+"""Prints an interpreter's real base executable (``running_interpreter`` for another one)."""
+
+
+def parse_pin(value: str) -> tuple[str, str]:
+    """``NAME=VERSION`` (an ``argparse`` type for ``--pin``)."""
+    name, sep, version = value.partition("=")
+    if not sep or not name.strip() or not version.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VERSION, got {value!r}")
+    return name.strip(), version.strip()
+
+
+def _find_link(value: str) -> str:
+    """A ``--find-links`` entry: a URL as is, a local path made absolute (it must exist)."""
+    if "://" in value:
+        return value
+    path = Path(value)
+    if not path.exists():
+        raise UsageError(f"--find-links {value}: no such file or directory.")
+    return str(path.absolute())
+
+
+def _interpreters(python: str | None) -> dict[str, Path]:
+    """The running interpreter, plus ``python<X.Y>`` from ``PATH`` for another requested
+    version, resolved to its base executable (not a pyenv shim or venv wrapper). Without one,
+    the server's "not available" rejection follows."""
+    interpreters = {running_python_version(): running_interpreter()}
+    found = shutil.which(f"python{python}") if python not in (None, *interpreters) else None
+    if found is not None:
+        completed = subprocess.run(
+            [found, "-c", _BASE_EXECUTABLE], capture_output=True, text=True, check=False
+        )
+        if completed.returncode == 0 and completed.stdout.strip():
+            interpreters[str(python)] = Path(completed.stdout.strip())
+    return interpreters
+
+
+def collection_settings(
+    tasks_dir: Path, *, python: str | None, find_links: Sequence[str], network: bool
+) -> CollectionSettings:
+    """Settings for one command-line collection: offline (``--no-index`` plus the given
+    ``--find-links``) unless ``network``, in which case pip and the version lookup use PyPI."""
+    return CollectionSettings(
+        tasks_dir=tasks_dir,
+        python_interpreters=_interpreters(python),
+        find_links=tuple(_find_link(link) for link in find_links),
+        no_index=not network,
+    )
+
+
+def package_root_parent(result: CollectionResult) -> str | None:
+    """The site-packages folder of a pip-collected group (the package root's parent)."""
+    group = result.task_group
+    if group is None or group.venv_path is None or group.python_version is None:
+        return None
+    return f"{group.venv_path}/lib/python{group.python_version}/site-packages"
+
+
+def _finish(report: CommandReport, result: CollectionResult, name: str) -> CommandReport:
+    """Fill ``report`` from a collection result and write the activity log to a file."""
+    report.result = result
+    report.warnings = list(result.warnings)
+    report.log_path = write_log(report.command, name, result.log)
+    if not result.ok:
+        return report.fail(result.stage or "unknown", result.error or "")
+    return report
+
+
+def run_pip(args: argparse.Namespace) -> CommandReport:
+    """``taskcollect pip``: collect a wheel file or a package by name."""
+    report = CommandReport(command="pip")
+    target: str = args.target
+    is_wheel = target.endswith(".whl") or Path(target).is_file()
+    if is_wheel and not Path(target).is_file():
+        raise UsageError(f"Wheel file {target} does not exist.")
+    try:
+        request = TaskCollectPipV2(
+            package=None if is_wheel else target,
+            package_version=args.version,
+            package_extras=args.extras,
+            python_version=args.python,
+            pinned_package_versions=dict(args.pin) if args.pin else None,
+        )
+    except ValidationError as error:
+        return report.fail("request", describe_validation_error("request", error))
+
+    keep = args.tasks_dir is not None
+    tasks_dir = Path(args.tasks_dir).absolute() if keep else Path(tempfile.mkdtemp(prefix="tc-"))
+    try:
+        settings = collection_settings(
+            tasks_dir, python=args.python, find_links=args.find_links, network=args.network
+        )
+        progress(f"Collecting {target} (creating venv, pip install)...")
+        result = collect_pip(request, wheel=Path(target) if is_wheel else None, settings=settings)
+    finally:
+        if not keep:
+            shutil.rmtree(tasks_dir, ignore_errors=True)
+    report.tasks_dir = tasks_dir if keep else None
+    report.wheel = Path(target).name if is_wheel else None
+    report.package_root_parent = package_root_parent(result)
+    group = result.task_group
+    if result.ok and group is not None:
+        report.headline = (
+            f"Collected {group.pkg_name} {group.version} (origin: {group.origin.value}, "
+            f"Python {group.python_version}): {task_count(result)}."
+        )
+    return _finish(report, result, Path(target).name if is_wheel else target)
+
+
+def read_json_file(path: str, what: str) -> Any:
+    """The JSON content of ``path``; a missing file or invalid JSON is a ``UsageError``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"Cannot read the {what} {path}: {error.strerror}.") from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"The {what} {path} is not valid JSON: {error}.") from error
+
+
+def run_custom(args: argparse.Namespace) -> CommandReport:
+    """``taskcollect custom``: collect the tasks of an already-installed package."""
+    report = CommandReport(command="custom")
+    manifest = read_json_file(args.manifest, "manifest")
+    try:
+        request = TaskCollectCustomV2(
+            manifest=manifest,
+            python_interpreter=os.path.abspath(args.python_interpreter),
+            label=args.label,
+            package_root=os.path.abspath(args.package_root) if args.package_root else None,
+            package_name=args.package_name,
+            version=args.version,
+        )
+    except ValidationError as error:
+        return report.fail("request", describe_validation_error("request", error))
+    # A custom collection writes nothing: the tasks dir is required by the settings only.
+    settings = CollectionSettings(tasks_dir=Path(tempfile.gettempdir()))
+    progress(f"Collecting the tasks of {args.manifest} (custom path)...")
+    result = collect_custom(request, settings=settings)
+    if request.package_root is not None:
+        report.package_root_parent = str(Path(request.package_root).parent)
+    if result.ok:
+        report.headline = (
+            f"Collected task group {request.label!r} (origin: other, interpreter "
+            f"{request.python_interpreter}): {task_count(result)}."
+        )
+    return _finish(report, result, request.label)

@@ -1,0 +1,527 @@
+"""A static check of a wheel: what fractal-server 2.14.5's pip collection will make of it.
+
+``check_wheel_collectable(wheel)`` reads the wheel file (nothing is installed) and walks the
+server's steps in order, with the server's messages (collection spec §2.1-§2.7):
+
+* ``request``/``paths``: the upload's file name through the endpoint's rules and lax parser
+  (``pkg_name`` and ``version`` come from the file name, not from the metadata);
+* ``install``: what pip itself refuses (a ``.whl`` name that is not PEP 427, a broken archive,
+  metadata inconsistent with the file name); an archive that is not a wheel (an sdist) is
+  built by pip, so its contents cannot be checked statically;
+* ``show``: ``4_pip_show.sh`` greps ``pip show --files`` (the installed files) for
+  ``__FRACTAL_MANIFEST__.json``: none is "manifest path not found", several are concatenated
+  into one bogus path;
+* ``manifest``: ``json.load`` and ``ManifestV2``;
+* ``tasks``: ``prepare_tasks_metadata`` (the ``TaskCreateV2`` re-validation), with the
+  commands the server would build in a venv under ``settings.tasks_dir``;
+* ``files``: every command's file, ``command.split()[1]``, resolved against
+  ``<site-packages>/<pkg_name with "-" replaced by "_">`` (where the server looks, whatever the
+  wheel's import package is), must be in the wheel.
+
+Each stage is checked as far as the earlier ones allow, so one report lists every problem the
+author has to fix, in the server's order: ``report.problems[0]`` is where the server stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import Path, PurePosixPath
+from typing import Any, get_args
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+from pydantic import ValidationError
+
+from .collection.pip_request import (
+    RequestRejected,
+    check_request,
+    plan_task_group,
+    wheel_name_and_version,
+)
+from .collection.result import CollectionStage
+from .collection.settings import CollectionSettings
+from .collection.tasks import prepare_tasks_metadata
+from .names import WheelFilenameCheck, check_wheel_filename
+from .schemas import ManifestV2, TaskCollectPipV2, TaskCreateV2, WheelFile
+from .wheel_build import BuiltWheel
+
+__all__ = [
+    "DEFAULT_TASKS_DIR",
+    "MANIFEST_FILENAME",
+    "ManifestCheck",
+    "WheelCheckReport",
+    "WheelProblem",
+    "check_manifest",
+    "check_wheel_collectable",
+]
+
+MANIFEST_FILENAME = "__FRACTAL_MANIFEST__.json"
+"""What ``4_pip_show.sh`` greps for in ``pip show --files``."""
+
+DEFAULT_TASKS_DIR = "/fractal-tasks"
+"""The ``FRACTAL_TASKS_DIR`` of the commands a static check builds (nothing is written there)."""
+
+_STAGE_ORDER = get_args(CollectionStage)
+
+
+@dataclass(frozen=True)
+class WheelProblem:
+    """One reason the server's collection would fail.
+
+    ``stage`` is the ``CollectionResult.stage`` it corresponds to, ``message`` the server's
+    error (what ``CollectionResult.error`` or the activity log would hold) and ``explanation``
+    what in the wheel causes it.
+    """
+
+    stage: CollectionStage
+    message: str
+    explanation: str
+
+    def __str__(self) -> str:
+        """``[stage] message`` (continuation lines indented), then ``why: explanation``."""
+        message = self.message.replace("\n", "\n    ")
+        return f"[{self.stage}] {message}\n    why: {self.explanation}"
+
+
+@dataclass(frozen=True)
+class ManifestCheck:
+    """A manifest through ``ManifestV2`` and ``prepare_tasks_metadata``.
+
+    ``manifest`` is ``None`` when ``ManifestV2`` rejects the data; ``tasks`` holds the
+    ``TaskCreateV2`` records of the tasks that validate; ``problems`` are at stage
+    ``manifest`` or ``tasks``.
+    """
+
+    manifest: ManifestV2 | None
+    tasks: list[TaskCreateV2]
+    problems: list[WheelProblem]
+
+
+def _server_paths(
+    settings: CollectionSettings, pkg_name: str, version: str
+) -> tuple[PurePosixPath, PurePosixPath]:
+    """``(python_bin, site_packages)`` of the venv the server would create for this group."""
+    venv = PurePosixPath(settings.tasks_dir.as_posix()) / str(settings.user_id)
+    venv = venv / pkg_name / version / "venv"
+    site_packages = venv / "lib" / f"python{settings.default_python_version}" / "site-packages"
+    return venv / "bin" / "python", site_packages
+
+
+def check_manifest(
+    data: Any,
+    *,
+    pkg_name: str = "fractal-tasks",
+    version: str = "0.0.0",
+    settings: CollectionSettings | None = None,
+) -> ManifestCheck:
+    """Validate manifest ``data`` (the loaded JSON) as the server does after finding it.
+
+    ``ManifestV2(**data)`` first; then each task through ``prepare_tasks_metadata`` with the
+    server's commands for a package ``pkg_name`` at ``version`` (they matter: a forbidden
+    character in a command fails ``TaskCreateV2``). Every failing task is reported, where the
+    server stops at the first one.
+    """
+    settings = settings or CollectionSettings(tasks_dir=Path(DEFAULT_TASKS_DIR))
+    try:
+        manifest = ManifestV2(**data)
+    except (TypeError, ValidationError) as error:
+        problem = WheelProblem(
+            "manifest", str(error), "fractal-server validates the manifest with ManifestV2."
+        )
+        return ManifestCheck(None, [], [problem])
+    python_bin, site_packages = _server_paths(settings, pkg_name, version)
+    tasks, problems = [], []
+    for task in manifest.task_list:
+        try:
+            (created,) = prepare_tasks_metadata(
+                package_manifest=manifest.model_copy(update={"task_list": [task]}),
+                python_bin=Path(python_bin),
+                package_root=Path(site_packages / pkg_name.replace("-", "_")),
+                package_version=version,
+            )
+        except ValidationError as error:
+            problems.append(
+                WheelProblem(
+                    "tasks",
+                    str(error),
+                    f"task `{task.name}` passes ManifestV2 but not TaskCreateV2, which "
+                    "re-validates it (with its command line, version and authors) more strictly.",
+                )
+            )
+        else:
+            tasks.append(created)
+    return ManifestCheck(manifest, tasks, problems)
+
+
+@dataclass(frozen=True)
+class WheelCheckReport:
+    """What fractal-server 2.14.5's pip collection would make of one wheel.
+
+    * ``pkg_name``/``version``: the task group's, read from the file name (``None`` when the
+      server rejects the name); ``metadata_name``: the ``Name:`` that ``pip show`` reports.
+    * ``python_bin``/``package_root``: the (fake) venv python and the folder the commands point
+      into; ``manifest_entries``: the installed files the script's grep matches.
+    * ``manifest``/``tasks``: the validated manifest and the ``TaskCreateV2`` records of the
+      tasks that validate (``None``/empty when the check did not get that far).
+    * ``problems``: every failure found, in the server's stage order; ``warnings``: what does
+      not fail the collection but differs from what the author likely expects.
+    * ``contents_checked``: ``False`` when the file is not a wheel (pip would build it).
+    """
+
+    path: Path
+    filename_check: WheelFilenameCheck
+    pkg_name: str | None = None
+    version: str | None = None
+    metadata_name: str | None = None
+    python_bin: str | None = None
+    package_root: str | None = None
+    manifest_entries: tuple[str, ...] = ()
+    manifest: ManifestV2 | None = None
+    tasks: list[TaskCreateV2] = field(default_factory=list)
+    problems: tuple[WheelProblem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    contents_checked: bool = False
+
+    @property
+    def filename(self) -> str:
+        """The uploaded file name (the server derives ``pkg_name`` and ``version`` from it)."""
+        return self.path.name
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found and the contents could be checked."""
+        return not self.problems and self.contents_checked
+
+    @property
+    def first_problem(self) -> WheelProblem | None:
+        """The problem the server's collection would stop at."""
+        return self.problems[0] if self.problems else None
+
+    def summary(self) -> str:
+        """A human-readable report: the verdict, then each problem and warning."""
+        if self.ok:
+            lines = [
+                f"{self.filename}: nothing stops fractal-server 2.14.5 from collecting it "
+                f"({len(self.tasks)} task(s); dependencies are not checked)."
+            ]
+        elif not self.problems:
+            lines = [f"{self.filename}: not a wheel, so its contents were not checked."]
+        else:
+            lines = [
+                f"{self.filename}: fractal-server 2.14.5 would fail to collect it "
+                f"({len(self.problems)} problem(s)):"
+            ]
+            lines += ["  " + str(problem).replace("\n", "\n  ") for problem in self.problems]
+        lines += [f"  warning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
+
+
+def check_wheel_collectable(
+    wheel: str | os.PathLike[str] | BuiltWheel, *, settings: CollectionSettings | None = None
+) -> WheelCheckReport:
+    """Check ``wheel`` statically against fractal-server 2.14.5's pip collection.
+
+    ``settings`` gives the tasks dir, user id and Python version of the commands the server
+    would build (default: tasks dir ``/fractal-tasks``, the running Python's ``X.Y``); only
+    their shape matters (a forbidden character in them fails ``TaskCreateV2``).
+    """
+    path = Path(wheel.path if isinstance(wheel, BuiltWheel) else wheel)
+    settings = settings or CollectionSettings(tasks_dir=Path(DEFAULT_TASKS_DIR))
+    return _WheelChecker(path, settings).run()
+
+
+def _installed_path(member: str) -> str:
+    """Where pip installs a wheel member, relative to site-packages (``.data`` lib folders are
+    moved into site-packages; other ``.data`` schemes land outside and keep their name)."""
+    parts = member.split("/")
+    if len(parts) > 2 and parts[0].endswith(".data") and parts[1] in ("purelib", "platlib"):
+        return "/".join(parts[2:])
+    return member
+
+
+class _WheelChecker:
+    """One check's state; ``run`` walks the server's steps."""
+
+    def __init__(self, path: Path, settings: CollectionSettings) -> None:
+        self.path = path
+        self.settings = settings
+        self.filename_check = check_wheel_filename(path.name)
+        self.problems: list[WheelProblem] = []
+        self.warnings: list[str] = []
+        self.facts: dict[str, Any] = {}
+
+    def problem(self, stage: CollectionStage, message: str, explanation: str) -> None:
+        self.problems.append(WheelProblem(stage, message, explanation))
+
+    def run(self) -> WheelCheckReport:
+        names = self._request()
+        if names is not None and self._is_wheel():
+            self._contents(*names)
+        self.problems.sort(key=lambda problem: _STAGE_ORDER.index(problem.stage))
+        return WheelCheckReport(
+            path=self.path,
+            filename_check=self.filename_check,
+            problems=tuple(self.problems),
+            warnings=tuple(self.warnings),
+            **self.facts,
+        )
+
+    def _request(self) -> tuple[str, str] | None:
+        """The endpoint's rules; ``(pkg_name, version)`` unless the name cannot be parsed."""
+        filename = self.path.name
+        why = "fractal-server's pip endpoint rejects the upload's file name (HTTP 422)."
+        try:
+            origin = check_request(TaskCollectPipV2(), WheelFile(filename=filename, contents=b""))
+            pkg_name, version = wheel_name_and_version(filename)
+        except RequestRejected as error:
+            self.problem("request", str(error), why)
+            return None
+        try:
+            plan_task_group(
+                request=TaskCollectPipV2(),
+                origin=origin,
+                pkg_name=pkg_name,
+                version=version,
+                python_version=self.settings.default_python_version,
+                settings=self.settings,
+            )
+        except RequestRejected as error:
+            self.problem(
+                "paths",
+                str(error),
+                "the task group the server derives from the file name (pkg_name, version, "
+                "paths) fails its TaskGroupCreateV2Strict check (HTTP 422).",
+            )
+        python_bin, site_packages = _server_paths(self.settings, pkg_name, version)
+        self.facts |= {
+            "pkg_name": pkg_name,
+            "version": version,
+            "python_bin": python_bin.as_posix(),
+            "package_root": (site_packages / pkg_name.replace("-", "_")).as_posix(),
+        }
+        return pkg_name, version
+
+    def _is_wheel(self) -> bool:
+        """False (with a warning, or a problem for a ``.whl``) when pip will not read the file
+        as a wheel."""
+        check, filename, version = self.filename_check, self.path.name, self.facts["version"]
+        if check.strict is None:
+            if filename.endswith(".whl"):
+                self.problem(
+                    "install",
+                    f"ERROR: {filename} is not a valid wheel filename.",
+                    f"pip refuses to install it: {check.strict_error}",
+                )
+            else:
+                self.warnings.append(
+                    f"{filename} is not a wheel ({check.strict_error}). fractal-server accepts "
+                    f"the upload with version {version!r} and pip builds it from source, which "
+                    "needs its build backend from a package index; its contents are not checked."
+                )
+            return False
+        if check.versions_disagree:
+            self.warnings.append(
+                f"The server reads version {version!r} from the file name, where the wheel's "
+                f"version is {check.strict.version!r}; the task group and every task get the "
+                "server's reading."
+            )
+        return True
+
+    def _contents(self, pkg_name: str, version: str) -> None:
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                members = {  # the metadata and the manifest candidates; the rest is listed
+                    name: archive.read(name)
+                    for name in archive.namelist()
+                    if ".dist-info/" in name or MANIFEST_FILENAME in name
+                }
+                files = {_installed_path(n): n for n in archive.namelist() if not n.endswith("/")}
+        except (OSError, zipfile.BadZipFile) as error:
+            self.problem(
+                "install",
+                f"ERROR: Wheel '{self.path.name}' located at {self.path} is invalid.",
+                f"the file is not a readable zip archive: {error}",
+            )
+            return
+        self.facts["contents_checked"] = True
+        name = self._metadata_name(members, pkg_name)
+        if name is None:
+            return
+        manifest = self._show_and_load(pkg_name, version, name, files, members)
+        if manifest is None:
+            return
+        checked = check_manifest(
+            manifest, pkg_name=pkg_name, version=version, settings=self.settings
+        )
+        self.problems += checked.problems
+        self.facts |= {"manifest": checked.manifest, "tasks": checked.tasks}
+        if checked.manifest is not None:
+            self._files(checked.manifest, files)
+
+    def _metadata_name(self, members: dict[str, bytes], pkg_name: str) -> str | None:
+        """The ``Name:`` of the one ``.dist-info/METADATA``, checked as pip checks it against
+        the file name (``None``, with a problem, when pip would not install the wheel)."""
+        assert self.filename_check.strict is not None
+        strict = self.filename_check.strict
+        metadata_files = sorted(
+            name
+            for name in members
+            if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+        )
+        fail = f"ERROR: {self.path.name} has an invalid wheel"
+        if len(metadata_files) != 1:
+            found = "not found" if not metadata_files else "found more than once"
+            self.problem(
+                "install",
+                f"{fail}, .dist-info directory {found}",
+                f"a wheel needs exactly one <name>-<version>.dist-info/METADATA; found "
+                f"{metadata_files}.",
+            )
+            return None
+        info_dir = metadata_files[0].split("/")[0]
+        if not canonicalize_name(info_dir).startswith(strict.name):
+            self.problem(
+                "install",
+                f"{fail}, .dist-info directory {info_dir!r} does not start with {strict.name!r}",
+                "the metadata folder must be named after the distribution in the file name.",
+            )
+            return None
+        metadata = HeaderParser().parsestr(members[metadata_files[0]].decode("utf-8", "replace"))
+        name, metadata_version = metadata.get("Name", ""), metadata.get("Version", "")
+        self.facts["metadata_name"] = name
+        if canonicalize_name(name) != strict.name:
+            self.problem(
+                "install",
+                f"has inconsistent name: expected {strict.name!r}, but metadata has {name!r}",
+                "pip checks that the wheel's METADATA names the distribution in its file name.",
+            )
+            return None
+        if not _same_version(metadata_version, strict.version):
+            self.problem(
+                "install",
+                f"has inconsistent version: expected {strict.version!r}, but metadata has "
+                f"{metadata_version!r}",
+                "pip checks that the wheel's METADATA has the version in its file name.",
+            )
+        if name != pkg_name:
+            self.warnings.append(
+                f"Package name mismatch: pkg_name_task_group={pkg_name!r}, "
+                f"pkg_name_pip_show={name!r}. (The server logs this warning and goes on: the "
+                "names are equal once normalised.)"
+            )
+        return name
+
+    def _show_and_load(
+        self,
+        pkg_name: str,
+        version: str,
+        name: str,
+        files: dict[str, str],
+        members: dict[str, bytes],
+    ) -> Any:
+        """Find the manifest like ``4_pip_show.sh`` and load it; ``None`` on a problem."""
+        _, site_packages = _server_paths(self.settings, pkg_name, version)
+        entries = tuple(sorted(path for path in files if MANIFEST_FILENAME in path))
+        self.facts["manifest_entries"] = entries
+        if not entries:
+            self.problem(
+                "show",
+                f"ERROR: manifest path not found for {''.join(name.split())}",
+                f"no installed file matches {MANIFEST_FILENAME}: 4_pip_show.sh greps "
+                f"`pip show --files {name}` for it, so the manifest must be inside the wheel "
+                "(usually in the import package).",
+            )
+            return None
+        relative = "".join("".join(entries).split())  # tr -d "[:space:]" (newlines too)
+        if relative != entries[0]:
+            if len(entries) > 1:
+                why = (
+                    f"several installed files match {MANIFEST_FILENAME} ({', '.join(entries)}); "
+                    "4_pip_show.sh joins them into one path. Ship exactly one manifest."
+                )
+            else:
+                why = f"4_pip_show.sh deletes the whitespace in the manifest path {entries[0]!r}."
+            self.problem(
+                "manifest",
+                f"[Errno 2] No such file or directory: '{site_packages}/{relative}'",
+                why,
+            )
+            return None
+        try:
+            return json.loads(members[files[entries[0]]].decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            self.problem(
+                "manifest", str(error), f"{entries[0]} is not a valid UTF-8 JSON document."
+            )
+            return None
+
+    def _files(self, manifest: ManifestV2, files: dict[str, str]) -> None:
+        """``check_task_files_exist`` against the wheel's installed file list."""
+        python_bin, root = self.facts["python_bin"], self.facts["package_root"]
+        site_packages = posixpath.dirname(root)
+        root_name = posixpath.basename(root)
+        folders = {posixpath.dirname(path) for path in files}
+        folders |= {"/".join(f.split("/")[:i]) for f in folders for i in range(1, f.count("/") + 1)}
+        for task in manifest.task_list:
+            for kind in ("non_parallel", "parallel"):
+                executable = getattr(task, f"executable_{kind}")
+                if executable is None:
+                    continue
+                full = (PurePosixPath(root) / executable).as_posix()
+                checked = f"{python_bin} {full}".split()[1]
+                if not checked.startswith(site_packages + "/"):
+                    self.warnings.append(
+                        f"Task `{task.name}` has `command_{kind}` pointing to `{checked}`, "
+                        "outside site-packages: it is not in the wheel and cannot be checked."
+                    )
+                    continue
+                relative = posixpath.normpath(checked[len(site_packages) + 1 :])
+                if relative in files or relative in folders:
+                    continue
+                self.problem(
+                    "files",
+                    f"Task `{task.name}` has `command_{kind}` pointing to missing file "
+                    f"`{checked}`.",
+                    self._why_missing(executable, full, checked, root_name, files, folders),
+                )
+
+    @staticmethod
+    def _why_missing(
+        executable: str,
+        full: str,
+        checked: str,
+        root_name: str,
+        files: dict[str, str],
+        folders: set[str],
+    ) -> str:
+        if checked != full:
+            return (
+                f"the server checks the command's second whitespace-separated token, "
+                f"`{checked}`, because the executable `{executable}` contains whitespace."
+            )
+        if root_name not in folders:
+            packages = sorted({path.split("/")[0] for path in folders if path} - {""})
+            packages = [p for p in packages if not p.endswith((".dist-info", ".data"))]
+            return (
+                f"the wheel has no `{root_name}/` folder: fractal-server resolves executables "
+                f"against <site-packages>/{root_name} (the distribution name normalised, with "
+                f"'-' replaced by '_'), whatever the import package is; the wheel's packages: "
+                f"{', '.join(packages) or 'none'}."
+            )
+        elsewhere = sorted(path for path in files if path.endswith("/" + executable))
+        if elsewhere:
+            return f"`{executable}` is in the wheel as `{elsewhere[0]}`, not under `{root_name}/`."
+        return f"`{root_name}/{executable}` is not in the wheel."
+
+
+def _same_version(metadata_version: str, filename_version: str) -> bool:
+    """pip's comparison: equal once parsed (``01.0`` is ``1.0``); an invalid one differs."""
+    try:
+        return Version(metadata_version) == Version(filename_version)
+    except InvalidVersion:
+        return False

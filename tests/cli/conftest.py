@@ -1,0 +1,41 @@
+"""The ``taskcollect`` console script, run as a user runs it: a subprocess, offline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TASKCOLLECT = Path(sys.executable).parent / "taskcollect"
+EXAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "examples" / "fractal-tasks-demo"
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def taskcollect(tmp_path: Path) -> Run:
+    """``taskcollect(*args) -> CompletedProcess``: the installed console script, run in
+    ``tmp_path`` with text output captured."""
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(TASKCOLLECT), *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+            check=False,
+        )
+
+    return run
+
+
+def document(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The ``--json`` document printed by a run."""
+    data: dict[str, Any] = json.loads(completed.stdout)
+    return data
