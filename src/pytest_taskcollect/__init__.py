@@ -15,6 +15,7 @@ from .collection import (
     CollectionSettings,
     collect_pip,
 )
+from .collection.custom_path import collect_custom
 from .factory import TaskPackageFactory
 from .names import (
     check_wheel_filename,
@@ -33,6 +34,7 @@ from .presets import (
     preset_names,
 )
 from .project_build import NotAProjectError, ProjectBuildError, build_project_wheel
+from .run_task import TaskRunError, TaskRunResult, run_task
 from .schemas import (
     ManifestV2,
     TaskCollectCustomV2,
@@ -77,6 +79,8 @@ __all__ = [
     "TaskManifestV2",
     "TaskPackageFactory",
     "TaskPackageSpec",
+    "TaskRunError",
+    "TaskRunResult",
     "TaskSpec",
     "WheelCache",
     "WheelCheckReport",
@@ -94,6 +98,7 @@ __all__ = [
     "build_task_wheel",
     "check_wheel_collectable",
     "check_wheel_filename",
+    "collect_custom",
     "collect_pip",
     "compare_package_names",
     "fractal_tasks_mock_spec",
@@ -102,5 +107,6 @@ __all__ = [
     "parse_wheel_filename",
     "parse_wheel_filename_strict",
     "preset_names",
+    "run_task",
     "write_task_project",
 ]

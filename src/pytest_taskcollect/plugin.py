@@ -25,8 +25,8 @@ import pytest
 
 from . import assertrepr
 from .collection import CollectionResult, CollectionSettings
+from .collection import collect_custom as _collect_custom
 from .collection import collect_pip as _collect_pip
-from .collection.custom_path import collect_custom as _collect_custom
 from .collection.settings import running_interpreter, running_python_version
 from .factory import TaskPackageFactory
 from .options import TaskcollectOptions, add_options, read_options

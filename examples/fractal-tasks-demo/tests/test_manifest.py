@@ -23,7 +23,7 @@ EXECUTABLES = [
 
 def test_manifest_is_accepted_by_the_server() -> None:
     """``ManifestV2`` accepts it and each task passes ``TaskCreateV2`` (the executables are
-    checked in the built wheel, where the server looks for them: see ``test_wheel.py``)."""
+    checked in the built wheel, where the server looks for them: see ``test_collection.py``)."""
     assert_manifest_valid(PACKAGE_ROOT / "__FRACTAL_MANIFEST__.json")
 
 

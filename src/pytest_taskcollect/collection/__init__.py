@@ -8,6 +8,7 @@ to ``TaskCreateV2``), ``server_quirks`` (where the server's bash would fail), ``
 and ``pip_path`` (``collect_pip`` itself).
 """
 
+from .custom_path import collect_custom
 from .pip_path import collect_pip, parse_script_pip_show_stdout
 from .result import CollectedTaskGroup, CollectionError, CollectionResult, CollectionStage
 from .settings import CollectionMode, CollectionSettings
@@ -23,6 +24,7 @@ __all__ = [
     "CollectionStage",
     "VersionLookupError",
     "check_task_files_exist",
+    "collect_custom",
     "collect_pip",
     "parse_script_pip_show_stdout",
     "prepare_tasks_metadata",
