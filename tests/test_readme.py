@@ -1,10 +1,19 @@
-"""Keep the README true: its commands are the ones CI runs, and its code blocks execute."""
+"""Keep the README true: its commands are the ones CI runs, and every code block runs.
+
+* The two leading ``bash`` blocks are the install-and-run and install-and-test commands: CI runs
+  the second; here the part of the first after the install runs against this installation.
+* Any other ``bash`` block is run from the repository root (one command per line, no shell).
+* A ``python`` block whose first line is ``# file: PATH`` is a test file: all of them are written
+  into a copy of the example project and run with pytest there; they must all pass.
+* Any other ``python`` block is executed.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,48 +22,81 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```$", README, flags=re.MULTILINE | re.DOTALL)
+BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", flags=re.MULTILINE | re.DOTALL)
+FILE_HEADER = re.compile(r"^# file: (\S+)\n")
+HEAD, _, BODY = README.partition("\n## ")
+
+HEAD_COMMANDS = [body.strip() for lang, body in BLOCK.findall(HEAD) if lang == "bash"]
+BODY_COMMANDS = [
+    line.strip()
+    for lang, body in BLOCK.findall(BODY)
+    if lang == "bash"
+    for line in body.splitlines()
+    if line.strip()
+]
+PYTHON_BLOCKS = [body for lang, body in BLOCK.findall(README) if lang == "python"]
+TEST_FILES = {
+    match[1]: body for body in PYTHON_BLOCKS if (match := FILE_HEADER.match(body)) is not None
+}
+SNIPPETS = [body for body in PYTHON_BLOCKS if not FILE_HEADER.match(body)]
 
 
-def _commands() -> list[str]:
-    """The README's leading bash blocks: the install-and-run and the install-and-test commands."""
-    head = README.split("\n## ", 1)[0]
-    return [
-        body.strip()
-        for lang, body in re.findall(r"^```(\w+)\n(.*?)^```$", head, flags=re.MULTILINE | re.DOTALL)
-        if lang == "bash"
-    ]
+def _env() -> dict[str, str]:
+    """The environment with this interpreter's scripts (``taskcollect``) first on PATH."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
 def test_readme_starts_with_exactly_two_commands() -> None:
-    commands = _commands()
-    assert len(commands) == 2, commands
-    assert all("\n" not in command for command in commands)
-    first_block = README.index("```")
-    assert README[:first_block].strip().startswith("# "), "only the title precedes the commands"
-    assert README[:first_block].count("\n") <= 2
+    assert len(HEAD_COMMANDS) == 2, HEAD_COMMANDS
+    assert all("\n" not in command for command in HEAD_COMMANDS)
+    before_first_block = README[: README.index("```")]
+    assert before_first_block.strip().startswith("# "), "only the title precedes the commands"
+    assert before_first_block.count("\n") <= 2
 
 
 def test_ci_runs_the_readme_test_command() -> None:
     ci_script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = _commands()[1]
+    test_command = HEAD_COMMANDS[1]
     assert "pytest" in test_command
     assert test_command in ci_script.splitlines()
 
 
 def test_first_command_runs_after_install() -> None:
-    """The part of the first command after the install runs with the installed package."""
-    install, _, job = _commands()[0].partition(" && ")
+    install, _, job = HEAD_COMMANDS[0].partition(" && ")
     assert install.startswith("python -m pip install ")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     completed = subprocess.run(
-        shlex.split(job), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        shlex.split(job), cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-@pytest.mark.parametrize(
-    "code", [body for lang, body in BLOCKS if lang == "python"], ids=lambda code: code[:40]
-)
-def test_python_blocks_execute(code: str) -> None:
+@pytest.mark.parametrize("command", BODY_COMMANDS)
+def test_other_commands_run(command: str) -> None:
+    completed = subprocess.run(
+        shlex.split(command), cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.mark.parametrize("code", SNIPPETS, ids=lambda code: code.splitlines()[0][:40])
+def test_python_snippets_execute(code: str) -> None:
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_test_files_pass_in_the_example_project(pytester: pytest.Pytester) -> None:
+    assert TEST_FILES, "the README shows no test file"
+    project = pytester.path / "project"
+    shutil.copytree(
+        ROOT / "examples" / "fractal-tasks-demo",
+        project,
+        ignore=shutil.ignore_patterns("tests", "__pycache__", ".pytest_cache"),
+    )
+    for relative, body in TEST_FILES.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(body, encoding="utf-8")
+    result = pytester.runpytest_subprocess(
+        str(project / "tests"), "--rootdir", str(project), "-p", "no:cacheprovider"
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= len(TEST_FILES)
+    assert set(outcomes) == {"passed"}, result.stdout.str()
