@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -16,10 +17,9 @@ from pytest_taskcollect import (
     TaskSpec,
     fractal_tasks_mock_spec,
 )
+from pytest_taskcollect.collection import prepare_tasks_metadata
 from pytest_taskcollect.manifest_gen import args_schema, generate_manifest, manifest_text
 from pytest_taskcollect.taskspec import TaskType
-
-from .server_emulation import prepare_tasks
 
 
 def test_mock_manifest_is_valid_and_complete() -> None:
@@ -43,7 +43,12 @@ def test_mock_manifest_is_valid_and_complete() -> None:
     )
     mip = next(task for task in manifest.task_list if task.name == "MIP_compound")
     assert (mip.input_types, mip.output_types) == ({"3D": True}, {"3D": False})
-    tasks = prepare_tasks(manifest, "/venv/bin/python", "/site/fractal_tasks_mock", "0.0.1")
+    tasks = prepare_tasks_metadata(
+        package_manifest=manifest,
+        python_bin=Path("/venv/bin/python"),
+        package_root=Path("/site/fractal_tasks_mock"),
+        package_version="0.0.1",
+    )
     assert (
         tasks[0].command_parallel
         == "/venv/bin/python /site/fractal_tasks_mock/fill_cellvoyager_ome_zarr.py"

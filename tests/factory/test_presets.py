@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -13,9 +15,8 @@ from pytest_taskcollect import (
     get_preset,
     preset_names,
 )
+from pytest_taskcollect.collection import prepare_tasks_metadata
 from pytest_taskcollect.manifest_gen import generate_manifest
-
-from .server_emulation import prepare_tasks
 
 REQUIRED_BROKEN = {
     "missing_manifest",
@@ -81,6 +82,16 @@ def test_server_models_agree_with_the_documented_stage(name: str) -> None:
     root = f"/venv/lib/site-packages/{preset.spec.import_package}"
     if outcome.stage == "tasks":
         with pytest.raises(ValidationError, match=outcome.message):
-            prepare_tasks(manifest, "/venv/bin/python", root, preset.spec.version)
+            prepare_tasks_metadata(
+                package_manifest=manifest,
+                python_bin=Path("/venv/bin/python"),
+                package_root=Path(root),
+                package_version=preset.spec.version,
+            )
     else:
-        assert prepare_tasks(manifest, "/venv/bin/python", root, preset.spec.version)
+        assert prepare_tasks_metadata(
+            package_manifest=manifest,
+            python_bin=Path("/venv/bin/python"),
+            package_root=Path(root),
+            package_version=preset.spec.version,
+        )

@@ -30,7 +30,7 @@ from ..schemas import (
 from .activity_log import ActivityLog
 from .result import CollectedTaskGroup, CollectionResult, CollectionStage
 from .settings import CollectionSettings
-from .tasks import prepare_tasks_metadata
+from .tasks import missing_file_message, prepare_tasks_metadata, task_files
 
 __all__ = ["collect_custom", "find_package_root"]
 
@@ -123,22 +123,14 @@ def _server_would_crash(request: TaskCollectCustomV2) -> str | None:
     return None
 
 
-def _missing_file_warnings(tasks: list[TaskCreateV2]) -> list[str]:
-    """The server's pip-path file check, applied here as warnings only."""
-    warnings = []
-    for task in tasks:
-        for kind in ("non_parallel", "parallel"):
-            command: str | None = getattr(task, f"command_{kind}")
-            if command is None:
-                continue
-            path = command.split()[1]
-            if not Path(path).exists():
-                warnings.append(
-                    f"Task `{task.name}` has `command_{kind}` pointing to missing file `{path}` "
-                    "(fractal-server does not check this on the custom path; the task would "
-                    "fail when run)."
-                )
-    return warnings
+def _missing_file_warnings(tasks: list[TaskCreateV2], python_bin: str) -> list[str]:
+    """The pip path's file check, applied here as warnings only (the server does not check)."""
+    return [
+        f"{missing_file_message(task_file)} (fractal-server does not check this on the custom "
+        "path; the task would fail when run.)"
+        for task_file in task_files(tasks, python_bin=python_bin)
+        if not Path(task_file.path).exists()
+    ]
 
 
 def collect_custom(
@@ -190,7 +182,7 @@ def collect_custom(
         except ValidationError as error:
             raise _Rejected("tasks", f"{error}\n{_HTTP_500}") from error
         timings["tasks"] = time.perf_counter() - tick
-        warnings.extend(_missing_file_warnings(tasks))
+        warnings.extend(_missing_file_warnings(tasks, request.python_interpreter))
         for warning in warnings:
             log.warning(warning)
         log.info(f"END custom collection: {len(tasks)} tasks")

@@ -7,11 +7,17 @@ the custom path (with the user's interpreter and optional version).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..schemas import ManifestV2, TaskCreateV2
 
-__all__ = ["check_task_files_exist", "prepare_tasks_metadata"]
+__all__ = [
+    "TaskFile",
+    "check_task_files_exist",
+    "missing_file_message",
+    "prepare_tasks_metadata",
+    "task_files",
+]
 
 
 def prepare_tasks_metadata(
@@ -51,6 +57,48 @@ def prepare_tasks_metadata(
     return task_list
 
 
+class TaskFile(NamedTuple):
+    """The file one task command runs: as the server reads it, and as it really is."""
+
+    task_name: str
+    kind: str
+    """``"command_non_parallel"`` or ``"command_parallel"``."""
+    servers_path: str
+    """``command.split()[1]``, the path fractal-server checks."""
+    path: str
+    """The command without its interpreter part (equal to ``servers_path`` without spaces)."""
+
+
+def task_files(task_list: list[TaskCreateV2], *, python_bin: str | None = None) -> list[TaskFile]:
+    """The executable file of every command, in the server's order (non-parallel first).
+
+    Given ``python_bin`` (the commands' first part), ``path`` is the rest of the command, so a
+    path holding a space is read whole where the server cuts it at the space.
+    """
+    files = []
+    for task in task_list:
+        for kind, command in (
+            ("command_non_parallel", task.command_non_parallel),
+            ("command_parallel", task.command_parallel),
+        ):
+            if command is None:
+                continue
+            servers_path = command.split()[1]
+            path = servers_path
+            if python_bin is not None and command.startswith(f"{python_bin} "):
+                path = command[len(python_bin) + 1 :]
+            files.append(TaskFile(task.name, kind, servers_path, path))
+    return files
+
+
+def missing_file_message(task_file: TaskFile) -> str:
+    """The server's message for a command whose file does not exist."""
+    return (
+        f"Task `{task_file.task_name}` has `{task_file.kind}` pointing to missing file "
+        f"`{task_file.path}`."
+    )
+
+
 def check_task_files_exist(
     task_list: list[TaskCreateV2], *, python_bin: str | None = None
 ) -> list[str]:
@@ -62,25 +110,14 @@ def check_task_files_exist(
     the server would have checked another path.
     """
     warnings = []
-    for task in task_list:
-        for kind, command in (
-            ("command_non_parallel", task.command_non_parallel),
-            ("command_parallel", task.command_parallel),
-        ):
-            if command is None:
-                continue
-            servers_path = command.split()[1]
-            task_path = servers_path
-            if python_bin is not None and command.startswith(f"{python_bin} "):
-                task_path = command[len(python_bin) + 1 :]
-            if not Path(task_path).exists():
-                raise FileNotFoundError(
-                    f"Task `{task.name}` has `{kind}` pointing to missing file `{task_path}`."
-                )
-            if servers_path != task_path:
-                warnings.append(
-                    f"fractal-server 2.14.5 would fail here: check_task_files_exist takes the "
-                    f"second whitespace-separated token of {kind} of task `{task.name}`, "
-                    f"`{servers_path}`, which is not the task's file."
-                )
+    for task_file in task_files(task_list, python_bin=python_bin):
+        if not Path(task_file.path).exists():
+            raise FileNotFoundError(missing_file_message(task_file))
+        if task_file.servers_path != task_file.path:
+            warnings.append(
+                f"fractal-server 2.14.5 would fail here: check_task_files_exist takes the "
+                f"second whitespace-separated token of {task_file.kind} of task "
+                f"`{task_file.task_name}`, `{task_file.servers_path}`, which is not the "
+                "task's file."
+            )
     return warnings
