@@ -126,21 +126,21 @@ def _value(config: pytest.Config, name: str) -> Any:
     return value
 
 
-def _path(config: pytest.Config, name: str) -> Path | None:
-    value = _value(config, name)
-    if not value:
-        return None
+def _resolve(config: pytest.Config, value: object) -> Path:
+    """A path option's value: ``~`` and variables expanded, relative to the rootdir."""
     path = Path(os.path.expandvars(str(value))).expanduser()
     return path if path.is_absolute() else config.rootpath / path
+
+
+def _path(config: pytest.Config, name: str) -> Path | None:
+    value = _value(config, name)
+    return _resolve(config, value) if value else None
 
 
 def read_options(config: pytest.Config) -> TaskcollectOptions:
     """Read the options (command line first, then ini) into a ``TaskcollectOptions``."""
     find_links = tuple(
-        path if path.is_absolute() else config.rootpath / path
-        for path in (
-            Path(str(item)).expanduser() for item in _value(config, "taskcollect_find_links") or []
-        )
+        _resolve(config, item) for item in _value(config, "taskcollect_find_links") or []
     )
     return TaskcollectOptions(
         python_interpreters=parse_python_mapping(list(_value(config, "taskcollect_python") or [])),

@@ -45,7 +45,7 @@ from .collection.pip_request import (
 )
 from .collection.result import CollectionStage
 from .collection.settings import CollectionSettings
-from .collection.tasks import prepare_tasks_metadata
+from .collection.tasks import TaskFile, missing_file_message, prepare_tasks_metadata
 from .names import WheelFilenameCheck, check_wheel_filename
 from .schemas import ManifestV2, TaskCollectPipV2, TaskCreateV2, WheelFile
 from .wheel_build import BuiltWheel
@@ -483,10 +483,10 @@ class _WheelChecker:
                 relative = posixpath.normpath(checked[len(site_packages) + 1 :])
                 if relative in files or relative in folders:
                     continue
+                task_file = TaskFile(task.name, f"command_{kind}", checked, checked)
                 self.problem(
                     "files",
-                    f"Task `{task.name}` has `command_{kind}` pointing to missing file "
-                    f"`{checked}`.",
+                    missing_file_message(task_file),
                     self._why_missing(executable, full, checked, root_name, files, folders),
                 )
 
