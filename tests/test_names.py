@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from pytest_taskcollect.names import (
+from pytest_taskcollect.schemas.names import (
     LaxWheelName,
     check_wheel_filename,
     compare_package_names,

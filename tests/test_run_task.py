@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_taskcollect.run_task import TaskRunError, run_task
+from pytest_taskcollect.collection.run_task import TaskRunError, run_task
 from pytest_taskcollect.schemas import InitTaskOutput, TaskCreateV2, TaskOutput
 
 CONTRACT = """

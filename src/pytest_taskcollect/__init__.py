@@ -1,40 +1,46 @@
 """pytest-taskcollect: test Fractal task packages the way fractal-server 2.14.5 collects them.
 
 The schema models live in :mod:`pytest_taskcollect.schemas` (same names as fractal-server's);
-wheel-filename and package-name rules in :mod:`pytest_taskcollect.names`.
+wheel-filename and package-name rules in :mod:`pytest_taskcollect.schemas.names`.
 """
 
 __version__ = "0.1.0"
 
 import pytest
 
+from .checks import WheelCheckReport, WheelProblem, check_wheel_collectable
 from .collection import (
     CollectedTaskGroup,
     CollectionError,
     CollectionResult,
     CollectionSettings,
+    collect_custom,
     collect_pip,
 )
-from .collection.custom_path import collect_custom
-from .factory import TaskPackageFactory
-from .names import (
-    check_wheel_filename,
-    compare_package_names,
-    normalize_package_name,
-    parse_wheel_filename,
-    parse_wheel_filename_strict,
-)
-from .presets import (
+from .collection.run_task import TaskRunError, TaskRunResult, run_task
+from .factory import (
     BROKEN_PACKAGES,
+    PATCH_DELETE,
+    BuiltWheel,
+    FrozenMap,
+    NotAProjectError,
     PackagePreset,
+    ProjectBuildError,
     ServerOutcome,
+    TaskArg,
+    TaskPackageFactory,
+    TaskPackageSpec,
+    TaskSpec,
+    WheelCache,
     broken_package_names,
+    build_project_wheel,
+    build_task_sdist,
+    build_task_wheel,
     fractal_tasks_mock_spec,
     get_preset,
     preset_names,
+    write_task_project,
 )
-from .project_build import NotAProjectError, ProjectBuildError, build_project_wheel
-from .run_task import TaskRunError, TaskRunResult, run_task
 from .schemas import (
     ManifestV2,
     TaskCollectCustomV2,
@@ -42,14 +48,17 @@ from .schemas import (
     TaskCreateV2,
     TaskManifestV2,
 )
-from .taskspec import PATCH_DELETE, FrozenMap, TaskArg, TaskPackageSpec, TaskSpec
-from .wheel_build import BuiltWheel, build_task_sdist, build_task_wheel, write_task_project
-from .wheel_cache import WheelCache
-from .wheel_check import WheelCheckReport, WheelProblem, check_wheel_collectable
+from .schemas.names import (
+    check_wheel_filename,
+    compare_package_names,
+    normalize_package_name,
+    parse_wheel_filename,
+    parse_wheel_filename_strict,
+)
 
 # Registered before the import: the helpers' plain asserts get pytest's assertion rewriting.
-pytest.register_assert_rewrite("pytest_taskcollect.assertions")
-from .assertions import (  # noqa: E402
+pytest.register_assert_rewrite("pytest_taskcollect.checks.assertions")
+from .checks.assertions import (  # noqa: E402
     assert_collection_failed,
     assert_collection_ok,
     assert_manifest_valid,

@@ -23,18 +23,18 @@ from typing import Any
 
 import pytest
 
-from . import assertrepr
+from .checks import assertrepr
 from .collection import CollectionResult, CollectionSettings
 from .collection import collect_custom as _collect_custom
 from .collection import collect_pip as _collect_pip
 from .collection.settings import running_interpreter, running_python_version
-from .factory import TaskPackageFactory
-from .options import TaskcollectOptions, add_options, read_options
-from .project_build import ProjectBuildError, build_project_wheel
+from .factory.build import BuiltWheel
+from .factory.cache import WheelCache
+from .factory.package_factory import TaskPackageFactory
+from .factory.project import ProjectBuildError, build_project_wheel
+from .plugin_options import TaskcollectOptions, add_options, read_options
+from .plugin_summary import CollectionRecord, SessionReport
 from .schemas import TaskCollectCustomV2, TaskCollectPipV2, WheelFile
-from .session_report import CollectionRecord, SessionReport
-from .wheel_build import BuiltWheel
-from .wheel_cache import WheelCache
 
 _CACHE_DIR_NAME = "taskcollect-wheels"
 _WORKER_OUTPUT_KEY = "taskcollect_records"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import pytest_taskcollect.assertions
+import pytest_taskcollect.checks.assertions
 from pytest_taskcollect import (
     BuiltWheel,
     CollectionResult,
@@ -22,7 +22,7 @@ from pytest_taskcollect import (
     assert_tasks_equal,
     assert_wheel_collectable,
 )
-from pytest_taskcollect.run_task import TaskRunResult
+from pytest_taskcollect.collection.run_task import TaskRunResult
 from pytest_taskcollect.schemas import InitTaskOutput, TaskOutput
 
 from .conftest import collection_result, task
@@ -44,7 +44,7 @@ def failure(function: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
 
 
 def test_the_helpers_are_rewritten_by_pytest() -> None:
-    assert "@py_builtins" in vars(pytest_taskcollect.assertions)
+    assert "@py_builtins" in vars(pytest_taskcollect.checks.assertions)
 
 
 # -- assert_manifest_valid ----------------------------------------------------------------------

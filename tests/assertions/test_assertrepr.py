@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pytest_taskcollect import CollectedTaskGroup, ManifestV2, TaskCreateV2
-from pytest_taskcollect.assertrepr import (
+from pytest_taskcollect.checks.assertrepr import (
     diff_task_lists,
     diff_values,
     explain_comparison,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pytest_taskcollect.cli_check import load_smoke_args
-from pytest_taskcollect.cli_report import UsageError, describe_validation_error, display_command
+from pytest_taskcollect.cli.check import load_smoke_args
+from pytest_taskcollect.cli.report import UsageError, describe_validation_error, display_command
 from pytest_taskcollect.schemas import TaskCollectPipV2
 
 

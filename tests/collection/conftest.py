@@ -13,7 +13,7 @@ import pytest
 from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_preset
 from pytest_taskcollect.collection import CollectionSettings
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
-from pytest_taskcollect.wheel_cache import WheelCache
+from pytest_taskcollect.factory.cache import WheelCache
 
 PYENV = Path("/root/.pyenv/versions")
 

@@ -15,7 +15,7 @@ from packaging.version import Version
 from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_preset
 from pytest_taskcollect.collection import CollectionResult, CollectionSettings, collect_pip
 from pytest_taskcollect.collection import pip_path as pip_path_module
-from pytest_taskcollect.presets import broken_package_names
+from pytest_taskcollect.factory.presets import broken_package_names
 from pytest_taskcollect.schemas import TaskCollectPipV2
 
 from .conftest import copy_wheel, pyenv_interpreter

@@ -22,8 +22,8 @@ from pytest_taskcollect.collection import (
 from pytest_taskcollect.collection.dist_info import scan_environment
 from pytest_taskcollect.collection.interpreters import probe_interpreter
 from pytest_taskcollect.collection.scripts import pip_environment
+from pytest_taskcollect.factory.cache import WheelCache
 from pytest_taskcollect.schemas import TaskCollectPipV2
-from pytest_taskcollect.wheel_cache import WheelCache
 
 
 @pytest.fixture(scope="session")

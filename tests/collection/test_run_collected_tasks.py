@@ -9,7 +9,7 @@ import pytest
 
 from pytest_taskcollect import fractal_tasks_mock_spec
 from pytest_taskcollect.collection import CollectionResult
-from pytest_taskcollect.run_task import TaskKind, expects_init_output, run_task
+from pytest_taskcollect.collection.run_task import TaskKind, expects_init_output, run_task
 from pytest_taskcollect.schemas import InitTaskOutput, TaskCreateV2, TaskOutput
 
 SAMPLE_BY_TYPE = {

@@ -13,7 +13,7 @@ import pytest
 import virtualenv
 
 from pytest_taskcollect import BuiltWheel, build_task_sdist, build_task_wheel, get_preset
-from pytest_taskcollect.presets import preset_names
+from pytest_taskcollect.factory.presets import preset_names
 
 
 @dataclass(frozen=True)

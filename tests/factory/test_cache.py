@@ -142,7 +142,7 @@ def test_the_cache_builds_once_under_xdist(
         textwrap.dedent(
             """
             import os, time
-            from pytest_taskcollect import wheel_build
+            from pytest_taskcollect.factory import build as wheel_build
 
             _build = wheel_build.build_task_wheel
 

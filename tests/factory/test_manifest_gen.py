@@ -18,8 +18,8 @@ from pytest_taskcollect import (
     fractal_tasks_mock_spec,
 )
 from pytest_taskcollect.collection import prepare_tasks_metadata
-from pytest_taskcollect.manifest_gen import args_schema, generate_manifest, manifest_text
-from pytest_taskcollect.taskspec import TaskType
+from pytest_taskcollect.factory.manifest import args_schema, generate_manifest, manifest_text
+from pytest_taskcollect.factory.spec import TaskType
 
 
 def test_mock_manifest_is_valid_and_complete() -> None:

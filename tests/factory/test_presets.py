@@ -16,7 +16,7 @@ from pytest_taskcollect import (
     preset_names,
 )
 from pytest_taskcollect.collection import prepare_tasks_metadata
-from pytest_taskcollect.manifest_gen import generate_manifest
+from pytest_taskcollect.factory.manifest import generate_manifest
 
 REQUIRED_BROKEN = {
     "missing_manifest",

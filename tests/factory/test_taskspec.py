@@ -19,7 +19,7 @@ from pytest_taskcollect import (
     fractal_tasks_mock_spec,
     schemas,
 )
-from pytest_taskcollect.taskspec import TaskType, freeze, thaw
+from pytest_taskcollect.factory.spec import TaskType, freeze, thaw
 
 
 def test_task_type_literal_matches_the_schema_models() -> None:

@@ -102,7 +102,7 @@ OUR_LOCATIONS: dict[str, tuple[str, str]] = {
         for name in MODEL_TARGETS + TYPE_TARGETS + ENUM_TARGETS + ("validate_cmd",)
     },
     **{
-        name: ("pytest_taskcollect.names", name)
+        name: ("pytest_taskcollect.schemas.names", name)
         for name in ("parse_wheel_filename", "normalize_package_name", "compare_package_names")
     },
 }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from pytest_taskcollect import BuiltWheel, broken_package_names, get_preset
-from pytest_taskcollect.wheel_check import check_wheel_collectable
+from pytest_taskcollect.checks.wheel_check import check_wheel_collectable
 
 CHECKED_STAGES = {"show", "manifest", "tasks", "files"}
 WHEELS = [name for name in broken_package_names() if get_preset(name).kind == "wheel"]

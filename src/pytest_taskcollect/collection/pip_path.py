@@ -36,7 +36,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..names import compare_package_names, normalize_package_name
 from ..schemas import (
     ManifestV2,
     TaskCollectPipV2,
@@ -44,6 +43,7 @@ from ..schemas import (
     TaskGroupActivityStatusV2,
     WheelFile,
 )
+from ..schemas.names import compare_package_names, normalize_package_name
 from . import venv_cache
 from .activity_log import ActivityLog
 from .dist_info import PipEnvironment, scan_environment

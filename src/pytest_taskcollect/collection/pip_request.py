@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from ..names import normalize_package_name, parse_wheel_filename
 from ..schemas import (
     TaskCollectPipV2,
     TaskGroupCreateV2Strict,
     TaskGroupV2OriginEnum,
     WheelFile,
 )
+from ..schemas.names import normalize_package_name, parse_wheel_filename
 from .settings import CollectionSettings
 
 __all__ = [

@@ -25,12 +25,11 @@ from typing import Any, cast, get_args
 
 from pydantic import BaseModel
 
-from .assertrepr import diff_task_lists, diff_values, show_value
-from .collection.result import CollectionResult, CollectionStage
-from .collection.settings import CollectionSettings
-from .names import normalize_package_name
-from .run_task import TaskRunFailure, TaskRunResult
-from .schemas import (
+from ..collection.result import CollectionResult, CollectionStage
+from ..collection.run_task import TaskRunFailure, TaskRunResult
+from ..collection.settings import CollectionSettings
+from ..factory.build import BuiltWheel
+from ..schemas import (
     InitArgsModel,
     InitTaskOutput,
     ManifestV2,
@@ -38,7 +37,8 @@ from .schemas import (
     TaskCreateV2,
     TaskOutput,
 )
-from .wheel_build import BuiltWheel
+from ..schemas.names import normalize_package_name
+from .assertrepr import diff_task_lists, diff_values, show_value
 from .wheel_check import (
     ManifestCheck,
     WheelCheckReport,

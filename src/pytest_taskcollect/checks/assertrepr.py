@@ -15,7 +15,7 @@ It handles two models of the same class from this package (``TaskCreateV2``, ``M
 pytest's convention ``assert actual == expected``, the right operand is the expected value.
 
 ``diff_values`` and ``diff_task_lists`` are the same engine, used by
-``pytest_taskcollect.assertions``.
+``pytest_taskcollect.checks.assertions``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .schemas import TaskCreateV2
+from ..schemas import TaskCreateV2
 
 __all__ = [
     "ABSENT",
@@ -37,7 +37,7 @@ __all__ = [
     "show_value",
 ]
 
-_PACKAGE = __name__.rpartition(".")[0]
+_PACKAGE = __name__.partition(".")[0]
 _MAX_REPR = 300
 
 

@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from .manifest_gen import STANDARD_ARGS, args_schema
-from .taskspec import ExecutableRole, TaskPackageSpec, thaw
+from .manifest import STANDARD_ARGS, args_schema
+from .spec import ExecutableRole, TaskPackageSpec, thaw
 
 __all__ = ["ScriptConfig", "render_task_script", "task_scripts"]
 

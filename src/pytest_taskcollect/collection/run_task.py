@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .schemas import InitTaskOutput, TaskCreateV2, TaskOutput
-from .schemas.task_interface import (
+from ..schemas import InitTaskOutput, TaskCreateV2, TaskOutput
+from ..schemas.task_interface import (
     TaskOutputValidationError,
     cast_and_validate_init_task_output,
     cast_and_validate_task_output,

@@ -26,8 +26,13 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from .cli_collect import collection_settings, package_root_parent, read_json_file
-from .cli_report import (
+from ..checks.wheel_check import check_wheel_collectable
+from ..collection import collect_pip
+from ..collection.run_task import TaskKind, run_task
+from ..factory.project import NotAProjectError, ProjectBuildError, build_project_wheel
+from ..schemas import TaskCollectPipV2, TaskCreateV2
+from .collect import collection_settings, package_root_parent, read_json_file
+from .report import (
     CommandReport,
     TaskCheck,
     UsageError,
@@ -37,11 +42,6 @@ from .cli_report import (
     task_count,
     write_log,
 )
-from .collection import collect_pip
-from .project_build import NotAProjectError, ProjectBuildError, build_project_wheel
-from .run_task import TaskKind, run_task
-from .schemas import TaskCollectPipV2, TaskCreateV2
-from .wheel_check import check_wheel_collectable
 
 __all__ = ["load_smoke_args", "run_check"]
 

@@ -37,18 +37,18 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from pydantic import ValidationError
 
-from .collection.pip_request import (
+from ..collection.pip_request import (
     RequestRejected,
     check_request,
     plan_task_group,
     wheel_name_and_version,
 )
-from .collection.result import CollectionStage
-from .collection.settings import CollectionSettings
-from .collection.tasks import TaskFile, missing_file_message, prepare_tasks_metadata
-from .names import WheelFilenameCheck, check_wheel_filename
-from .schemas import ManifestV2, TaskCollectPipV2, TaskCreateV2, WheelFile
-from .wheel_build import BuiltWheel
+from ..collection.result import CollectionStage
+from ..collection.settings import CollectionSettings
+from ..collection.tasks import TaskFile, missing_file_message, prepare_tasks_metadata
+from ..factory.build import BuiltWheel
+from ..schemas import ManifestV2, TaskCollectPipV2, TaskCreateV2, WheelFile
+from ..schemas.names import WheelFilenameCheck, check_wheel_filename
 
 __all__ = [
     "DEFAULT_TASKS_DIR",

@@ -25,14 +25,15 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from . import __version__, wheel_build
-from .taskspec import TaskPackageSpec
-from .wheel_build import BuildKind, BuiltWheel
+from .. import __version__
+from . import build
+from .build import BuildKind, BuiltWheel
+from .spec import TaskPackageSpec
 
 __all__ = ["WheelCache"]
 
 _ENTRY_FILE = "entry.json"
-_GENERATOR_MODULES = ("taskspec.py", "manifest_gen.py", "task_script.py", "wheel_build.py")
+_GENERATOR_MODULES = ("spec.py", "manifest.py", "task_script.py", "build.py")
 
 
 @cache
@@ -96,9 +97,9 @@ class WheelCache:
         staging = Path(tempfile.mkdtemp(prefix=f"{key}.tmp-", dir=self.root))
         try:
             if kind == "wheel":
-                built = wheel_build.build_task_wheel(spec, staging)
+                built = build.build_task_wheel(spec, staging)
             else:
-                built = wheel_build.build_task_sdist(spec, staging)
+                built = build.build_task_sdist(spec, staging)
             record = {"filename": built.filename, "kind": kind, "manifest": built.manifest}
             (staging / _ENTRY_FILE).write_text(json.dumps(record), encoding="utf-8")
             os.replace(staging, entry)

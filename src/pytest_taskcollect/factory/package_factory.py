@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .build import BuildKind, BuiltWheel
+from .cache import WheelCache
 from .presets import PackagePreset, get_preset
-from .taskspec import TaskPackageSpec
-from .wheel_build import BuildKind, BuiltWheel
-from .wheel_cache import WheelCache
+from .spec import TaskPackageSpec
 
 __all__ = ["TaskPackageFactory", "resolve_package"]
 

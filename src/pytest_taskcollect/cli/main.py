@@ -15,10 +15,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__
-from .cli_check import run_check
-from .cli_collect import parse_pin, run_custom, run_pip
-from .cli_report import CommandReport, UsageError, render_human, render_json
+from .. import __version__
+from .check import run_check
+from .collect import parse_pin, run_custom, run_pip
+from .report import CommandReport, UsageError, render_human, render_json
 
 __all__ = ["build_parser", "main"]
 

@@ -19,9 +19,9 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .collection.result import CollectionStage
-from .taskspec import TaskArg, TaskPackageSpec, TaskSpec
-from .wheel_build import BuildKind
+from ..collection.result import CollectionStage
+from .build import BuildKind
+from .spec import TaskArg, TaskPackageSpec, TaskSpec
 
 __all__ = [
     "BROKEN_PACKAGES",

@@ -21,10 +21,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from . import __version__
-from .collection import CollectionResult
-from .schemas import TaskCreateV2
-from .wheel_check import WheelProblem
+from .. import __version__
+from ..checks.wheel_check import WheelProblem
+from ..collection import CollectionResult
+from ..schemas import TaskCreateV2
 
 __all__ = [
     "CommandReport",

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .manifest_gen import generate_manifest, manifest_text
+from .manifest import generate_manifest, manifest_text
+from .spec import TaskPackageSpec
 from .task_script import task_scripts
-from .taskspec import TaskPackageSpec
 
 __all__ = [
     "BuildKind",

@@ -21,7 +21,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .cli_report import (
+from ..collection import CollectionResult, CollectionSettings, collect_pip
+from ..collection.custom_path import collect_custom
+from ..collection.settings import running_interpreter, running_python_version
+from ..schemas import TaskCollectCustomV2, TaskCollectPipV2
+from .report import (
     CommandReport,
     UsageError,
     describe_validation_error,
@@ -29,10 +33,6 @@ from .cli_report import (
     task_count,
     write_log,
 )
-from .collection import CollectionResult, CollectionSettings, collect_pip
-from .collection.custom_path import collect_custom
-from .collection.settings import running_interpreter, running_python_version
-from .schemas import TaskCollectCustomV2, TaskCollectPipV2
 
 __all__ = [
     "collection_settings",

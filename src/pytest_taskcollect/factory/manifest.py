@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from .taskspec import PATCH_DELETE, ExecutableRole, TaskArg, TaskPackageSpec, TaskSpec, thaw
+from .spec import PATCH_DELETE, ExecutableRole, TaskArg, TaskPackageSpec, TaskSpec, thaw
 
 __all__ = [
     "STANDARD_ARGS",

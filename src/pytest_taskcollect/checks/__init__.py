@@ -1,0 +1,13 @@
+"""Checks over wheels and collection results.
+
+Modules: ``wheel_check`` (``check_wheel_collectable``: the static verdict on a wheel, without
+installing it), ``assertions`` (the ``assert_*`` helpers for tests) and ``assertrepr`` (the
+field-by-field diffs behind the plugin's ``pytest_assertrepr_compare``).
+
+``assertions`` is not imported here: the package ``__init__`` imports it after registering it
+for pytest's assertion rewriting.
+"""
+
+from .wheel_check import WheelCheckReport, WheelProblem, check_wheel_collectable
+
+__all__ = ["WheelCheckReport", "WheelProblem", "check_wheel_collectable"]
