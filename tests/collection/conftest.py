@@ -15,15 +15,6 @@ from pytest_taskcollect.collection import CollectionSettings
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
 from pytest_taskcollect.factory.cache import WheelCache
 
-PYENV = Path("/root/.pyenv/versions")
-
-
-def pyenv_interpreter(version: str) -> Path | None:
-    """A pyenv interpreter ``X.Y`` on this machine, if there is one."""
-    for candidate in sorted(PYENV.glob(f"{version}.*/bin/python{version}")):
-        return candidate
-    return None
-
 
 @pytest.fixture(scope="session")
 def collection_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -17,8 +17,9 @@ from pytest_taskcollect.collection import CollectionResult, CollectionSettings, 
 from pytest_taskcollect.collection import pip_path as pip_path_module
 from pytest_taskcollect.factory.presets import broken_package_names
 from pytest_taskcollect.schemas import TaskCollectPipV2
+from support.interpreters import find_interpreter
 
-from .conftest import copy_wheel, pyenv_interpreter
+from .conftest import copy_wheel
 
 
 def collect(
@@ -284,7 +285,7 @@ def test_other_interpreters(
 ) -> None:
     """3.9 uses pip's pkg_resources backend (real pip show/freeze even in fast mode); 3.12
     has no setuptools in a fresh venv, so ``pip install setuptools`` really installs one."""
-    interpreter = pyenv_interpreter(version)
+    interpreter = find_interpreter(version)
     if interpreter is None:
         pytest.skip(f"no Python {version} here")
     settings = make_settings(python_interpreters={version: interpreter})

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from support.fractal_server_venv import ensure_server_venv
+
 from .corpus import Case, build_corpus
 from .runner import Comparison, run_evaluate
-from .server_env import ensure_server_python
 
 
 @pytest.fixture(scope="session")
 def server_python() -> Path:
     """Interpreter of the cached fractal-server 2.14.5 venv (built on first use)."""
-    return ensure_server_python()
+    return ensure_server_venv("2.14.5")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Test-suite helpers shared by several test folders (not fixtures: plain functions)."""
