@@ -10,15 +10,18 @@ Each template becomes an ``EmulatedScript``: real subprocesses with argument lis
 shell), the script's stdout/stderr composed as bash would, and the server's error message on
 failure. Two modes (``CollectionSettings.mode``):
 
-* ``"faithful"``: every pip command of the templates runs (upgrade, setuptools, install, pins,
-  freeze, five ``pip show``).
-* ``"fast"`` (default): the same venv and the same install, but a pip call is skipped when its
-  outcome is provably known, and the log says so: the ``pip<=max`` upgrade when offline and no
-  source offers a newer capped pip ("Requirement already satisfied"), ``pip install setuptools``
-  when setuptools is already installed, and ``pip show``/``pip freeze`` when
+* ``"faithful"``: every command of the templates runs: ``python -m venv --copies``, then every
+  pip command (upgrade, setuptools, install, pins, freeze, five ``pip show``).
+* ``"fast"`` (default): the same installed packages, but the venv is made by virtualenv with
+  symlinked seed packages (``venv.create_venv``), and a pip call is skipped when its outcome is
+  provably known, and the log says so: the ``pip<=max`` upgrade when offline and no source
+  offers a newer capped pip ("Requirement already satisfied"), ``pip install setuptools`` when
+  setuptools is already installed, and ``pip show``/``pip freeze`` when
   ``dist_info.scan_environment`` can reproduce their output from the installed metadata. With
   ``reuse_venvs``, a later collection of the same inputs copies and relocates the first one's
-  venv (``venv_cache``). Results (task group, tasks, freeze, errors) are those of faithful mode.
+  venv (``venv_cache``). Results (status, errors, task group, tasks, freeze) are those of
+  faithful mode except ``venv_size_in_kB`` and ``venv_file_number``, which are those of the
+  smaller venv; ``warnings`` says so.
 """
 
 from __future__ import annotations
@@ -62,7 +65,13 @@ from .scripts import EmulatedScript, ScriptExit, pip_environment, run_script
 from .server_quirks import TWO_PINS_EXPLANATION, server_failure_warnings
 from .settings import CollectionSettings
 from .tasks import check_task_files_exist, prepare_tasks_metadata
-from .venv import bootstrap_wheels, create_venv, venv_size_and_file_number
+from .venv import (
+    FAST_VENV_SIZE_WARNING,
+    bootstrap_wheels,
+    create_venv,
+    server_venv_command,
+    venv_size_and_file_number,
+)
 from .versions import (
     VersionLookupError,
     archive_name_and_version,
@@ -414,6 +423,8 @@ class _PipCollection:
         except RuntimeError as error:
             script.add_output(stderr=f"{error}\n")
             raise ScriptExit(127) from error
+        if self.fast:
+            self.warnings.append(FAST_VENV_SIZE_WARNING)
         self.cache_key = self._cache_key()
         entry = venv_cache.lookup(self.cache_key) if self.cache_key else None
         if entry is not None and self._restore(entry):
@@ -425,15 +436,18 @@ class _PipCollection:
             )
             script.add_output(*entry.replay("1_create_venv.sh", self._relocations()))
             return
-        try:
-            args = create_venv(venv_path, self.info, self.env)
-        except Exception as error:
-            script.add_output(stderr=f"{type(error).__name__}: {error}\n")
-            raise ScriptExit(1) from error
-        self.log.note(
-            f"server command: {self.interpreter} -m venv {venv_path} --copies; "
-            f"ran instead (same seed packages): virtualenv {' '.join(args)}"
-        )
+        if self.fast:
+            try:
+                args = create_venv(venv_path, self.info, self.env)
+            except Exception as error:
+                script.add_output(stderr=f"{type(error).__name__}: {error}\n")
+                raise ScriptExit(1) from error
+            self.log.note(
+                f"server command: {self.interpreter} -m venv {venv_path} --copies; "
+                f"ran instead (same seed packages): virtualenv {' '.join(args)}"
+            )
+        else:
+            script.run(server_venv_command(str(self.interpreter), venv_path))
         script.write_log(f"END   create venv in {venv_path}")
         script.echo()
         script.footer()
@@ -463,7 +477,7 @@ class _PipCollection:
         assert self.info is not None
         links = list(self.settings.find_links)
         if not self.settings.uses_pypi:
-            links += [str(wheel) for wheel in bootstrap_wheels(self.info)]
+            links += [str(wheel) for wheel in bootstrap_wheels(self.info, links)]
         return links
 
     def _index_arguments(self) -> list[str]:

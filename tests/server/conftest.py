@@ -1,0 +1,221 @@
+"""Fixtures of the real-server suite: PostgreSQL, running fractal-server releases, and our
+runner's settings that mirror them.
+
+Selection. Every test here carries the ``server`` marker. A plain run (``python -m pytest -n 2``,
+what CI runs) keeps only the tests also marked ``server_subset``: one success, one background
+failure and one rejection per release, plus the harness's own checks. ``-m server`` (or any
+``-m`` expression, ``-k``, or an explicit test id) selects as asked, so ``pytest -m server`` runs
+the whole matrix and ``-m "not server"`` none of it.
+
+Cost. Each pytest-xdist worker has its own PostgreSQL cluster and starts each release it needs
+once (``fractal_servers``); a test gets the server with its collections forgotten
+(``fractal_server``: task tables emptied, tasks folder emptied). Tests submit to the server
+first and run our collections while the server works.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_taskcollect import CollectionSettings
+from support.fractal_server_venv import ensure_server_venv
+from support.interpreters import find_interpreter
+
+from .fractal_server import FractalServer, ServerRelease, ServerStartError
+from .postgres import PostgresCluster, PostgresError
+from .sources import fill_find_links
+
+SERVER_RELEASES = ("2.14.5", "2.26.0")
+"""The releases the harness starts (the oldest we reproduce and the newest)."""
+
+RUNNER_RELEASES = ("2.14.5",)
+"""The releases our runners reproduce today: the differential tests run for these. Add a
+release here once ``CollectionSettings(server_version=...)`` follows it."""
+
+PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
+DEFAULT_PYTHON = "3.11"
+OUR_MODES = ("faithful", "fast")
+
+
+def _explicit_selection(config: pytest.Config) -> bool:
+    """Whether the user chose tests with ``-m``, ``-k`` or test ids (then we do not filter)."""
+    if config.option.markexpr or config.option.keyword:
+        return True
+    return any("::" in str(arg) for arg in config.args)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without an explicit selection, keep only the ``server_subset`` of the ``server`` tests."""
+    if _explicit_selection(config):
+        return
+    kept, dropped = [], []
+    for item in items:
+        is_matrix = item.get_closest_marker("server") and not item.get_closest_marker(
+            "server_subset"
+        )
+        (dropped if is_matrix else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+# -- resources -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def server_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This worker's folder for servers, their tasks folders and ours."""
+    return tmp_path_factory.mktemp("fractal-server")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster of this worker, removed at the end of the session."""
+    try:
+        cluster = PostgresCluster.create()
+    except PostgresError as error:
+        pytest.fail(f"The PostgreSQL cluster for the real-server tests: {error}", pytrace=False)
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def server_find_links(server_root: Path) -> Path:
+    """The one package source of both sides (pip 24.0, setuptools, the tests' dependencies)."""
+    return fill_find_links(server_root / "links")
+
+
+@pytest.fixture(scope="session")
+def task_interpreters() -> dict[str, Path]:
+    """This machine's interpreters for each Python ``X.Y`` a task group may ask for."""
+    found = {version: find_interpreter(version) for version in PYTHON_VERSIONS}
+    return {version: path for version, path in found.items() if path is not None}
+
+
+class ServerPool:
+    """The servers of this worker, one per release, started on first use and stopped at the
+    end; a server that failed to start fails every test that needs it with the same message."""
+
+    def __init__(
+        self,
+        cluster: PostgresCluster,
+        root: Path,
+        find_links: Path,
+        interpreters: dict[str, Path],
+    ) -> None:
+        self.cluster = cluster
+        self.root = root
+        self.find_links = find_links
+        self.interpreters = interpreters
+        self.servers: dict[str, FractalServer] = {}
+        self.errors: dict[str, str] = {}
+
+    def folder(self, version: str, side: str) -> Path:
+        """``<root>/<release>/<side>``: sides have names of one length, so every path below
+        (venvs, their ``.pyc`` files and scripts) has the same length on each side."""
+        return self.root / ServerRelease(version).slug / side
+
+    def get(self, version: str) -> FractalServer:
+        if version in self.errors:
+            pytest.fail(self.errors[version], pytrace=False)
+        if version in self.servers:
+            return self.servers[version]
+        if DEFAULT_PYTHON not in self.interpreters:
+            pytest.skip(f"the real-server tests need Python {DEFAULT_PYTHON} for the tasks")
+        release = ServerRelease(version)
+        python = ensure_server_venv(version)
+        root = self.folder(version, "srv")
+        server = FractalServer(
+            release=release,
+            python=python,
+            cluster=self.cluster,
+            root=root,
+            tasks_dir=root / "tasks",
+            find_links=self.find_links,
+            interpreters={
+                key: path
+                for key, path in self.interpreters.items()
+                if key in release.task_python_versions
+            },
+            default_python_version=DEFAULT_PYTHON,
+        )
+        try:
+            server.start()
+        except (ServerStartError, PostgresError) as error:
+            server.stop()
+            self.errors[version] = f"The real fractal-server {version} did not start: {error}"
+            pytest.fail(self.errors[version], pytrace=False)
+        self.servers[version] = server
+        return server
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def fractal_servers(
+    postgres_cluster: PostgresCluster,
+    server_root: Path,
+    server_find_links: Path,
+    task_interpreters: dict[str, Path],
+) -> Iterator[ServerPool]:
+    """This worker's running servers (see ``ServerPool``)."""
+    pool = ServerPool(postgres_cluster, server_root, server_find_links, task_interpreters)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def server_version() -> str:
+    """The release a test runs against; parametrise it to choose others."""
+    return "2.14.5"
+
+
+@pytest.fixture
+def fractal_server(server_version: str, fractal_servers: ServerPool) -> FractalServer:
+    """The running server of ``server_version``, with no collections yet."""
+    server = fractal_servers.get(server_version)
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def our_tasks_dirs(
+    server_version: str, fractal_servers: ServerPool, fractal_server: FractalServer
+) -> dict[str, Path]:
+    """Our runners' tasks folders (emptied), one per mode, as long as the server's."""
+    dirs = {}
+    for mode in OUR_MODES:
+        folder = fractal_servers.folder(server_version, mode[:3]) / "tasks"
+        assert len(str(folder)) == len(str(fractal_server.tasks_dir))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        dirs[mode] = folder
+    return dirs
+
+
+@pytest.fixture
+def our_settings(
+    fractal_server: FractalServer, our_tasks_dirs: dict[str, Path], server_find_links: Path
+) -> Callable[[str], CollectionSettings]:
+    """``our_settings(mode)``: the settings that make our runner collect like the server."""
+
+    def make(mode: str) -> CollectionSettings:
+        fields: dict[str, Any] = {
+            "tasks_dir": our_tasks_dirs[mode],
+            "python_interpreters": fractal_server.interpreters,
+            "default_python_version": fractal_server.default_python_version,
+            "find_links": [str(server_find_links)],
+            "mode": mode,
+        }
+        if fractal_server.version != "2.14.5":
+            fields["server_version"] = fractal_server.version
+        return CollectionSettings(**fields)
+
+    return make
