@@ -49,7 +49,7 @@ def _multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[
         filename, contents = file
         parts.append(
             (
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
                 f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
             ).encode()
             + contents
@@ -65,6 +65,7 @@ class FractalClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.token: str | None = None
+        self._credentials: tuple[str, str] | None = None
 
     def request(
         self,
@@ -74,7 +75,9 @@ class FractalClient:
         data: bytes | None = None,
         content_type: str | None = None,
         timeout: float = TIMEOUT_S,
+        retry: bool = True,
     ) -> ApiResponse:
+        """Send one request; an expired token (401) is renewed once and the request resent."""
         headers = {"Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
@@ -92,6 +95,11 @@ class FractalClient:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode(errors="replace")
+        if status == 401 and self._credentials is not None and retry:
+            self.login(*self._credentials)
+            return self.request(
+                method, path, data=data, content_type=content_type, timeout=timeout, retry=False
+            )
         return ApiResponse(status, body)
 
     def get(self, path: str, *, timeout: float = TIMEOUT_S) -> ApiResponse:
@@ -105,15 +113,18 @@ class FractalClient:
     def login(self, username: str, password: str) -> None:
         """Get a bearer token with ``POST /auth/token/login/`` (form fields)."""
         form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+        self.token = None
         answer = self.request(
             "POST",
             "/auth/token/login/",
             data=form,
             content_type="application/x-www-form-urlencoded",
+            retry=False,
         )
         if answer.status != 200:
             raise RuntimeError(f"login as {username} failed: {answer.status} {answer.body}")
         self.token = answer.body["access_token"]
+        self._credentials = (username, password)
 
     def collect_pip(
         self, *, wheel: Path | None = None, filename: str | None = None, **fields: object

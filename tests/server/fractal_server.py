@@ -130,9 +130,12 @@ class ServerCollection:
 
     @property
     def status(self) -> str:
-        """``"OK"``, ``"failed"`` (background failure) or ``"rejected"`` (the request)."""
-        if not self.accepted:
+        """``"OK"``, ``"failed"`` (background failure), ``"rejected"`` (a 422 for the
+        request) or ``"HTTP <code>"`` for any other answer."""
+        if self.response.status == 422:
             return "rejected"
+        if not self.accepted:
+            return f"HTTP {self.response.status}"
         if self.activity is None:
             return "OK"
         return str(self.activity["status"])
@@ -150,6 +153,7 @@ class FractalServer:
     find_links: Path
     interpreters: dict[str, Path]
     default_python_version: str = "3.11"
+    label: str = ""
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     client: FractalClient = field(init=False)
@@ -160,7 +164,8 @@ class FractalServer:
 
     @property
     def database(self) -> str:
-        return f"fractal_{self.release.slug}"
+        suffix = f"_{self.label}" if self.label else ""
+        return f"fractal_{self.release.slug}{suffix}"
 
     @property
     def template(self) -> str:
@@ -192,6 +197,7 @@ class FractalServer:
             POSTGRES_USER="postgres",
             POSTGRES_DB=database,
             JWT_SECRET_KEY=JWT_SECRET,
+            JWT_EXPIRE_SECONDS=str(24 * 3600),
             FRACTAL_RUNNER_BACKEND="local",
             FRACTAL_LOGGING_LEVEL="20",
         )

@@ -89,8 +89,8 @@ def install_postgres() -> Path:
             )
             if done.returncode != 0:
                 raise PostgresError(
-                    f"`{' '.join(args)}` failed with exit status {done.returncode}; its last "
-                    f"lines:\n{_tail(done.stdout + done.stderr)}"
+                    f"`{' '.join(args)}` failed with exit status {done.returncode}; last lines "
+                    f"of its output:\n{_tail(done.stdout + done.stderr)}"
                 )
     found = find_postgres_bin()
     if found is None:
@@ -128,11 +128,12 @@ class PostgresCluster:
         return self.root / "postgres.log"
 
     @classmethod
-    def create(cls) -> PostgresCluster:
-        """Install PostgreSQL if needed, ``initdb`` a new cluster and start it."""
+    def create(cls, port: int | None = None) -> PostgresCluster:
+        """Install PostgreSQL if needed, ``initdb`` a new cluster and start it (on ``port``,
+        default a free one). Raises ``PostgresError``; nothing is left behind then."""
         bin_dir = install_postgres()
         root = Path(tempfile.mkdtemp(prefix="taskcollect-pg-"))
-        cluster = cls(bin_dir=bin_dir, root=root, port=free_port())
+        cluster = cls(bin_dir=bin_dir, root=root, port=port or free_port())
         try:
             cluster._init()
             cluster.start()
@@ -148,7 +149,8 @@ class PostgresCluster:
         if done.returncode != 0:
             log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
             raise PostgresError(
-                f"PostgreSQL {what} failed with exit status {done.returncode}; last lines:\n"
+                f"PostgreSQL {what} failed with exit status {done.returncode}; last lines of "
+                "its output and log:\n"
                 f"{_tail(done.stdout + done.stderr + log)}"
             )
 

@@ -3,14 +3,16 @@
 The server's side is what it stored (activity, task-group and task rows) or its 422; ours is a
 ``CollectionResult``. Before comparing, values that cannot be equal are normalised the same way
 on both sides: the tasks folder (``<TASKS>``), the scripts' numeric prefixes
-(``<TS>_collect_``), timestamps in log lines, the elapsed seconds of the scripts and the
-activity id in the logger name. Database bookkeeping (row ids, group ownership, row timestamps)
+(``<TS>_collect_``), timestamps in log lines, the elapsed seconds of the scripts, the
+activity id in the logger name and the pydantic version in its error links (the server's venv
+has its own pydantic). Database bookkeeping (row ids, group ownership, row timestamps)
 has no counterpart in a ``CollectionResult`` and is listed, so a new column in a later release
 is noticed rather than ignored.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -29,6 +31,7 @@ __all__ = [
     "differences",
     "from_result",
     "from_server",
+    "without_venv_numbers",
 ]
 
 GROUP_BOOKKEEPING = frozenset({"id", "user_group_id", "timestamp_created", "timestamp_last_used"})
@@ -51,7 +54,10 @@ _COLLECT_LOGGER = re.compile(r"fractal_server\.tasks\.v2\.local\.collect\.ID\d+"
 _SCRIPT_STAMP = re.compile(r"\[collect-task, \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\]")
 _ELAPSED = re.compile(r"Elapsed: \d+ seconds")
 _SCRIPT_PREFIX = re.compile(r"/scripts/\d+_collect_")
+_PYDANTIC_DOCS = re.compile(r"(https://errors\.pydantic\.dev/)\d+\.\d+/")
 _OUR_NOTE = "[pytest-taskcollect] "
+_VENV_NUMBERS = re.compile(r"^((?:DEBUG - )?)\d+ \d+$")
+_GROUP_DUMP = re.compile(r"^task_group\.(?P<key>\w+): ")
 _FAILURE = "Task collect failed. Original error: "
 
 
@@ -65,6 +71,7 @@ class Normaliser:
         value = value.replace(self.tasks_dir, "<TASKS>")
         value = _SCRIPT_PREFIX.sub("/scripts/<TS>_collect_", value)
         value = _SCRIPT_STAMP.sub("[collect-task, <T>]", value)
+        value = _PYDANTIC_DOCS.sub(r"\1<pydantic>/", value)
         return _ELAPSED.sub("Elapsed: <N> seconds", value)
 
     def value(self, value: Any) -> Any:
@@ -80,17 +87,27 @@ class Normaliser:
     def log_lines(self, log: str) -> list[str]:
         """The log's content: one entry per line, ``LEVEL - message`` for a record's first
         line (timestamp and logger name dropped), continuation lines as they are; our own
-        notes (``[pytest-taskcollect] ...``) left out."""
-        lines = []
+        notes (``[pytest-taskcollect] ...``) left out. The ``task_group.<column>: <value>``
+        dump at the start is the database row: its order is SQLAlchemy's and its bookkeeping
+        columns are not ours, so those lines are compared sorted, without bookkeeping."""
+        lines: list[str] = []
+        dump: list[str] = []
         for line in self.text(log).splitlines():
             match = _LOG_RECORD.match(line)
             if match is not None:
                 message = line[match.end() :]
                 if message.startswith(_OUR_NOTE):
                     continue
+                dumped = _GROUP_DUMP.match(message)
+                if dumped is not None:
+                    if dumped["key"] not in GROUP_BOOKKEEPING:
+                        dump.append(f"{match['level']} - {message}")
+                    continue
                 line = f"{match['level']} - {message}"
+            lines += sorted(dump)
+            dump = []
             lines.append(line)
-        return lines
+        return lines + sorted(dump)
 
 
 @dataclass
@@ -106,13 +123,16 @@ class Comparable:
 
 
 def _failure_message(log: str) -> str | None:
-    """The exception text the server logs last on a failure (up to the end of the log)."""
+    """The exception text the server logs last on a failure (up to the end of the log; the
+    log cannot tell its trailing newlines from the record's, so both sides drop them)."""
     index = log.rfind(_FAILURE)
     return None if index < 0 else log[index + len(_FAILURE) :].rstrip("\n")
 
 
 def from_server(collection: ServerCollection, normaliser: Normaliser) -> Comparable:
     """The server's side: 422 detail, or the activity's status, message and stored rows."""
+    if collection.status.startswith("HTTP"):
+        return Comparable(collection.status, str(collection.response.body), None, [])
     if not collection.accepted:
         detail = collection.response.detail
         if isinstance(detail, list) and len(detail) == 1:
@@ -165,7 +185,7 @@ def from_result(result: CollectionResult, normaliser: Normaliser) -> Comparable:
     tasks = [stored_task(task.model_dump(mode="json")) for task in result.tasks]
     return Comparable(
         status=str(result.status.value),
-        message=None if result.error is None else normaliser.text(result.error),
+        message=None if result.error is None else normaliser.text(result.error).rstrip("\n"),
         task_group=normaliser.value(group),
         tasks=normaliser.value(tasks),
         log=normaliser.log_lines(result.log),
@@ -195,33 +215,51 @@ def _log_differences(server: list[str], ours: list[str], limit: int = 40) -> lis
     if server == ours:
         return []
     diff = list(difflib.unified_diff(server, ours, "server", "ours", lineterm="", n=1))[2:]
-    shown = diff[:limit] + ([f"... ({len(diff) - limit} more diff lines)"] if len(diff) > limit else [])
+    shown = diff[:limit]
+    if len(diff) > limit:
+        shown.append(f"... ({len(diff) - limit} more diff lines)")
     return ["log: content lines differ (- server, + ours):", *(f"    {line}" for line in shown)]
 
 
-def differences(
-    server: Comparable, ours: Comparable, *, ignore: frozenset[str] = frozenset()
-) -> list[str]:
-    """Every difference between the two sides, one readable line each (``ignore`` names
-    fields, ``task_group.<column>``, ``message`` or ``log``, compared elsewhere)."""
+def _text_differences(where: str, server: str | None, ours: str | None) -> list[str]:
+    """Two texts: both in full when short, else the lines that differ."""
+    if server is None or ours is None or "\n" not in server + ours:
+        return [f"{where}: server {server!r} != ours {ours!r}"]
+    diff = list(difflib.unified_diff(server.splitlines(), ours.splitlines(), lineterm="", n=1))[2:]
+    return [f"{where}: differs (- server, + ours):", *(f"    {line}" for line in diff[:40])]
+
+
+def without_venv_numbers(side: Comparable) -> Comparable:
+    """``side`` with the venv size and file count left out (the task-group columns and the
+    ``du``/``find`` output line of ``5_get_venv_size_and_file_number.sh`` in the log)."""
+    group = side.task_group
+    if group is not None:
+        group = {
+            key: value
+            for key, value in group.items()
+            if key not in ("venv_size_in_kB", "venv_file_number")
+        }
+    log = [_VENV_NUMBERS.sub(r"\1<venv kB> <venv files>", line) for line in side.log]
+    return dataclasses.replace(side, task_group=group, log=log)
+
+
+def differences(server: Comparable, ours: Comparable) -> list[str]:
+    """Every difference between the two sides, one readable line each."""
     found = []
     if server.status != ours.status:
         found.append(f"status: server {server.status!r} != ours {ours.status!r}")
-    if "message" not in ignore and server.message != ours.message:
-        found.append(f"message: server {server.message!r} != ours {ours.message!r}")
+    if server.message != ours.message:
+        found += _text_differences("message", server.message, ours.message)
     if (server.task_group is None) != (ours.task_group is None):
         found.append(
             f"task_group: server {_show(server.task_group)} != ours {_show(ours.task_group)}"
         )
     elif server.task_group is not None and ours.task_group is not None:
-        left = {k: v for k, v in server.task_group.items() if f"task_group.{k}" not in ignore}
-        right = {k: v for k, v in ours.task_group.items() if f"task_group.{k}" not in ignore}
-        found += _dict_differences("task_group", left, right)
+        found += _dict_differences("task_group", server.task_group, ours.task_group)
     if len(server.tasks) != len(ours.tasks):
         found.append(f"tasks: server has {len(server.tasks)}, ours {len(ours.tasks)}")
     else:
-        for index, (left, right) in enumerate(zip(server.tasks, ours.tasks)):
+        for index, (left, right) in enumerate(zip(server.tasks, ours.tasks, strict=True)):
             found += _dict_differences(f"tasks[{index}]", left, right)
-    if "log" not in ignore:
-        found += _log_differences(server.log, ours.log)
+    found += _log_differences(server.log, ours.log)
     return found

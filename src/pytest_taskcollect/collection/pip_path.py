@@ -326,8 +326,8 @@ class _PipCollection:
         assert self.plan is not None
         assert self.group is not None
         plan, log = self.plan, self.log
-        log.debug("START")
-        for key, value in self.group.model_dump().items():
+        log.info("START")
+        for key, value in self.group.model_dump(mode="json").items():
             log.debug(f"task_group.{key}: {value}")
         try:
             self._create_folder()
@@ -346,9 +346,8 @@ class _PipCollection:
             if failure is error:
                 raise
             raise failure from error
-        log.debug("finalising - START")
-        log.debug("finalising - END")
-        log.debug("END")
+        # The server's stored log ends here: it writes the rest (database updates,
+        # "finalising", "END") to its log file but does not copy it into the activity again.
 
     def _create_folder(self) -> None:
         assert self.plan is not None
@@ -364,10 +363,10 @@ class _PipCollection:
         except OSError as error:
             raise _Failed("paths", str(error)) from error
         self.created_path = True
-        self.log.debug(f"Created {plan.path}")
+        self.log.info(f"Created {plan.path}")
         if self.wheel is not None and self.wheel_path is not None:
             wheel, wheel_path = self.wheel, self.wheel_path
-            self.log.debug(f"Write wheel-file contents into {wheel_path}")
+            self.log.info(f"Write wheel-file contents into {wheel_path}")
             self._guard("paths", lambda: Path(wheel_path).write_bytes(wheel.contents))
             self.group = self.group.model_copy(update={"wheel_path": wheel_path})
 
@@ -380,7 +379,7 @@ class _PipCollection:
                 prefix=self._prefix,
                 log=self.log,
                 env=self.env,
-                cwd=Path(self.plan.path),
+                cwd=Path(self._cwd),
                 timeout=self.settings.pip_timeout,
                 body=body,
             )
@@ -394,6 +393,7 @@ class _PipCollection:
         assert self.plan is not None
         assert self.group is not None
         self._prefix = f"{int(time.time())}_collect_"
+        Path(self._cwd).mkdir(exist_ok=True)
         self._enter("venv")
         self._script("1_create_venv.sh", self._script_1)
         self._enter("install")
@@ -418,6 +418,7 @@ class _PipCollection:
         assert self.interpreter is not None
         venv_path = self.plan.venv_path
         script.write_log(f"START create venv in {venv_path}")
+        replayed_from = len(script.stdout)  # a reused venv replays what follows this line
         try:
             self.info = probe_interpreter(self.interpreter)
         except RuntimeError as error:
@@ -451,9 +452,18 @@ class _PipCollection:
         script.write_log(f"END   create venv in {venv_path}")
         script.echo()
         script.footer()
-        self._script_outputs["1_create_venv.sh"] = (script.stdout, script.stderr)
+        self._script_outputs["1_create_venv.sh"] = (script.stdout[replayed_from:], script.stderr)
 
     # -- script 2: pip install -----------------------------------------------------------------
+
+    @property
+    def _cwd(self) -> str:
+        """Where the scripts' commands run: the group's ``scripts`` folder. The server runs
+        them in its own working folder, outside the tasks folder, so pip prints absolute paths
+        there; ``scripts`` (which the server creates too) is outside ``venv`` and the wheel's
+        folder alike, and holds nothing ``python -m pip`` could pick up from ``sys.path``."""
+        assert self.plan is not None
+        return f"{self.plan.path}/scripts"
 
     @property
     def _venv_python(self) -> str:
@@ -546,11 +556,12 @@ class _PipCollection:
         if self.reused is not None:
             script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
             return
-        plan, cwd = self.plan, self.plan.path
+        plan, cwd = self.plan, self._cwd
         max_pip = self.settings.max_pip_version
         site = _display_path(str(self._site_packages), cwd)
         pip_version = _installed_version(self._site_packages, "pip")
         predictable = self.fast and self._pip_output_is_predictable()
+        script.write_log("START upgrade pip and install setuptools")
         if predictable and self._upgrade_is_noop(pip_version):
             self.log.note(
                 f'skipped `pip install "pip<={max_pip}" --upgrade`: offline, pip {pip_version} '
@@ -574,6 +585,8 @@ class _PipCollection:
             )
         else:
             script.run(self._pip_install("setuptools"))
+        script.write_log("END   upgrade pip and install setuptools")
+        script.echo()
         install_string = plan.pip_install_string(self.wheel_path)
         script.write_log(f"START install {install_string}")
         script.run(self._pip_install(install_string))
@@ -594,7 +607,6 @@ class _PipCollection:
             script.write_log(f"END installing pinned versions {pinned}")
         else:
             script.write_log(f"SKIP installing pinned versions {pinned} (empty list)")
-        script.echo()
         script.footer()
         self._script_outputs["2_pip_install.sh"] = (script.stdout, script.stderr)
 
@@ -608,7 +620,7 @@ class _PipCollection:
         assert self.info is not None
         return scan_environment(
             venv_path=self.plan.venv_path,
-            cwd=self.plan.path,
+            cwd=self._cwd,
             info=self.info,
             pip_version=_installed_version(self._site_packages, "pip"),
         )
@@ -661,30 +673,37 @@ class _PipCollection:
         assert self.plan is not None
         pkg_name = self.plan.pkg_name
         script.write_log(f"Python interpreter: {self._venv_python}")
+        script.echo()
         script.write_log("START pip show")
         first = self._pip_show(script, pkg_name.split())
         script.write_log("END   pip show")
+        script.echo()
         name = self._shell_value(
             "Name", _cut_field(self._show_again(script, pkg_name, first), "Name:")
         )
         script.write_log(f"Package name: {name}")
+        script.echo()
         version = self._shell_value(
             "Version", _cut_field(self._show_again(script, name, first), "Version:")
         )
         script.write_log(f"Package version: {version}")
+        script.echo()
         location = self._shell_value(
             "Location", _cut_field(self._show_again(script, name, first), "Location:")
         )
         script.write_log(f"Package parent folder: {location}")
+        script.echo()
         files_output = self._pip_show(script, [name], files=True, capture=True, check=False)
         relative = self._shell_value(
             "the manifest path", _grep_joined(files_output, "__FRACTAL_MANIFEST__.json")
         )
         script.write_log(f"Manifest relative path: {relative}")
+        script.echo()
         if not relative:
             script.write_log(f"ERROR: manifest path not found for {name}")
             raise ScriptExit(2)
         script.write_log("OK: manifest path exists")
+        script.echo()
         script.write_log(f"Manifest absolute path: {location}/{relative}")
         script.echo()
         script.footer()
@@ -746,7 +765,6 @@ class _PipCollection:
         )
         python_bin = attributes["python_bin"]
         package_root = Path(attributes["package_root_parent"]) / plan.pkg_name.replace("-", "_")
-        log.debug(f"[collect_pip] {package_root=}")
         manifest_path = attributes["manifest_path"]
 
         def load_manifest() -> ManifestV2:
