@@ -15,6 +15,7 @@ from packaging.version import Version
 from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_preset
 from pytest_taskcollect.collection import CollectionResult, CollectionSettings, collect_pip
 from pytest_taskcollect.collection import pip_path as pip_path_module
+from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.factory.presets import broken_package_names
 from pytest_taskcollect.schemas import TaskCollectPipV2
 from support.interpreters import find_interpreter
@@ -71,7 +72,8 @@ def test_mock_from_wheel(
             )
     assert result.stage is None
     assert result.error is None
-    assert result.warnings == []
+    # Fast mode (the default settings): the venv's size and file count are its own, and it says so.
+    assert result.warnings == [FAST_VENV_SIZE_WARNING]
     assert set(result.timings) >= {"venv", "install", "freeze", "show", "manifest", "tasks"}
 
 
@@ -79,7 +81,7 @@ def test_log_looks_like_the_servers(mock_wheel: BuiltWheel, settings: Collection
     result = collect(settings, mock_wheel.path).raise_for_status()
     lines = result.log.splitlines()
     assert " - fractal_server.tasks.v2.local.collect.ID" in lines[0]
-    assert lines[0].endswith(" - DEBUG - START")
+    assert lines[0].endswith(" - INFO - START")
     assert "task_group.pkg_name: fractal-tasks-mock" in result.log
     assert "_collect_1_create_venv.sh" in result.log
     assert "Manifest absolute path: " in result.log

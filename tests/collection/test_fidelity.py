@@ -14,6 +14,7 @@ import pytest
 
 from pytest_taskcollect import BuiltWheel, FrozenMap, TaskPackageFactory, get_preset
 from pytest_taskcollect.collection import (
+    CollectedTaskGroup,
     CollectionResult,
     CollectionSettings,
     collect_pip,
@@ -22,6 +23,7 @@ from pytest_taskcollect.collection import (
 from pytest_taskcollect.collection.dist_info import scan_environment
 from pytest_taskcollect.collection.interpreters import probe_interpreter
 from pytest_taskcollect.collection.scripts import pip_environment
+from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.factory.cache import WheelCache
 from pytest_taskcollect.schemas import TaskCollectPipV2
 
@@ -52,9 +54,22 @@ def _collect(settings: CollectionSettings, wheel: Path, **request: object) -> Co
 
 
 def _comparable(result: CollectionResult, tasks_dir: Path) -> str:
-    """The result's task group and tasks as JSON, with the tasks dir replaced by a marker."""
-    data = result.model_dump_json(include={"status", "stage", "error", "task_group", "tasks"})
+    """The result's task group and tasks as JSON, with the tasks dir replaced by a marker;
+    without the venv's size and file count, which fast mode knowingly reports for its own
+    venv (see ``test_fast_mode_says_its_venv_numbers_are_its_own``)."""
+    data = result.model_dump_json(
+        include={
+            "status": True,
+            "stage": True,
+            "error": True,
+            "task_group": {"venv_size_in_kB", "venv_file_number"} ^ _GROUP_FIELDS,
+            "tasks": True,
+        }
+    )
     return data.replace(tasks_dir.as_posix(), "<TASKS>")
+
+
+_GROUP_FIELDS = frozenset(CollectedTaskGroup.model_fields)
 
 
 def test_fast_equals_faithful(
@@ -80,6 +95,22 @@ def test_fast_equals_faithful(
     assert "skipped `pip install setuptools`" in fast.log
     assert "read from the installed metadata" in fast.log
     assert "[pytest-taskcollect] skipped" not in faithful.log
+    assert fast.warnings == [FAST_VENV_SIZE_WARNING]
+    assert faithful.warnings == []
+    for result, venv_is_copied in ((faithful, True), (fast, False)):
+        group = result.task_group
+        assert group is not None
+        du = subprocess.run(["du", "-sk", group.venv_path], capture_output=True, text=True)
+        files = subprocess.run(
+            ["find", group.venv_path, "-type", "f"], capture_output=True, text=True
+        )
+        assert group.venv_size_in_kB == int(du.stdout.split()[0])
+        assert group.venv_file_number == len(files.stdout.splitlines())
+        # `python -m venv --copies` copies pip and setuptools; fast mode links them.
+        assert Path(group.venv_path, "bin", "python").is_symlink() is not venv_is_copied
+    assert faithful.task_group is not None
+    assert fast.task_group is not None
+    assert faithful.task_group.venv_file_number > fast.task_group.venv_file_number
 
 
 def test_emulated_pip_show_and_freeze_match_pip(
