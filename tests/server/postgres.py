@@ -23,7 +23,13 @@ from pathlib import Path
 
 import filelock
 
-__all__ = ["PostgresCluster", "PostgresError", "find_postgres_bin", "free_port"]
+__all__ = [
+    "PostgresCluster",
+    "PostgresError",
+    "PostgresUnavailable",
+    "find_postgres_bin",
+    "free_port",
+]
 
 OWNER = "postgres"
 SUPERUSER = "postgres"
@@ -35,6 +41,10 @@ LOG_TAIL_LINES = 15
 class PostgresError(RuntimeError):
     """The cluster could not be installed, created or started (message: one sentence, then
     the tail of the relevant log)."""
+
+
+class PostgresUnavailable(PostgresError):
+    """PostgreSQL is not installed and this process cannot install it (not root, no apt-get)."""
 
 
 def free_port() -> int:
@@ -75,7 +85,7 @@ def install_postgres() -> Path:
         if found is not None:
             return found
         if os.geteuid() != 0 or shutil.which("apt-get") is None:
-            raise PostgresError(
+            raise PostgresUnavailable(
                 "PostgreSQL is not installed and cannot be installed here (it needs root and "
                 "apt-get): install Debian's `postgresql` package."
             )

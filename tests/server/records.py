@@ -34,7 +34,9 @@ __all__ = [
     "without_venv_numbers",
 ]
 
-GROUP_BOOKKEEPING = frozenset({"id", "user_group_id", "timestamp_created", "timestamp_last_used"})
+GROUP_BOOKKEEPING = frozenset(
+    {"id", "user_group_id", "resource_id", "timestamp_created", "timestamp_last_used"}
+)
 """``taskgroupv2`` columns that are database bookkeeping, not collection results."""
 
 TASK_BOOKKEEPING = frozenset({"id", "taskgroupv2_id"})

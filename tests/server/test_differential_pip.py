@@ -23,7 +23,7 @@ from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.factory.cache import WheelCache
 
 from .cases import PIP_CASES, PipCase, Request, WheelSources, upload_path
-from .conftest import OUR_MODES, RUNNER_RELEASES
+from .conftest import OUR_MODES, RUNNER_RELEASES, unavailable
 from .fractal_server import FractalServer, PendingCollection
 from .records import (
     Comparable,
@@ -111,7 +111,7 @@ def test_collect_pip_stores_what_the_server_stores(
     record_property: Callable[[str, object], None],
 ) -> None:
     if case.python not in fractal_server.interpreters:
-        pytest.skip(f"Python {case.python} is not installed here")
+        unavailable(f"Python {case.python} is not installed here")
     if case.before is not None:
         first = _send(fractal_server, case.before, wheel_sources, tmp_path / "before")
         for mode in OUR_MODES:
