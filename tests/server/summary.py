@@ -15,7 +15,9 @@ __all__ = ["SUMMARY_KEY", "pytest_terminal_summary"]
 SUMMARY_KEY = "server_comparison"
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     """One line per differential case: the server's and our runners' seconds and venv sizes."""
     rows = []
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
@@ -36,4 +38,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"{str(row['case'])[:48]:48} {row['status']:9} {row['server_s']:8.1f} "
             f"{row.get('faithful_s', 0.0):8.1f} {row.get('fast_s', 0.0):7.1f}  {row['venv']}"
+        )
+    if not config.option.markexpr:
+        terminalreporter.write_line(
+            "(a plain run compares a subset; `python -m pytest -m server -n 2` runs the whole "
+            "real-server matrix)"
         )

@@ -114,9 +114,9 @@ def test_collect_pip_stores_what_the_server_stores(
         unavailable(f"Python {case.python} is not installed here")
     if case.before is not None:
         first = _send(fractal_server, case.before, wheel_sources, tmp_path / "before")
-        for mode in OUR_MODES:
-            _ours(case.before, wheel_sources, our_settings(mode))
-        first.wait()
+        our_first = [_ours(case.before, wheel_sources, our_settings(mode))[0] for mode in OUR_MODES]
+        first_status = first.wait().status
+        assert [result.status.value for result in our_first] == [first_status] * len(OUR_MODES)
 
     pending = _send(fractal_server, case.request, wheel_sources, tmp_path / "upload")
     ours = {mode: _ours(case.request, wheel_sources, our_settings(mode)) for mode in OUR_MODES}
