@@ -1,7 +1,10 @@
 """The oracle corpus: hand-picked cases from the spec plus a seeded random generator.
 
 Hand-picked cases cover the schema, ``validate_cmd`` and package-name cases of spec §5.3, the
-observed examples of §1 and the wheel-filename table of §4. Generated cases (``random.Random``
+observed examples of §1, the wheel-filename table of §4 and what later releases changed
+(``_hand_release_models``: pre/post pins with ``[]`` names, Python 3.13-3.15, ``..`` and ``.``
+paths, required versions, ``MISSING`` dumps). The same corpus runs against every release, so
+inputs carry both 2.14.5's and the later field names. Generated cases (``random.Random``
 with a fixed seed, so every run sees the same corpus) aim at the places where a
 re-implementation drifts: whitespace handling (pydantic strips Unicode whitespace from values,
 ``valdict_keys`` uses ``str.strip`` on keys, and the two disagree on e.g. ``\\x1c``), renamed

@@ -8,6 +8,7 @@ releases from 2.25.3 on require it, and they say so clearly when it is missing.
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 __all__ = ["is_unset", "missing_sentinel"]
@@ -16,10 +17,16 @@ _LOCATIONS = (("pydantic", "MISSING"), ("pydantic.experimental.missing_sentinel"
 
 
 def _find_sentinel() -> Any:
-    """pydantic's ``MISSING``, or ``None`` when this pydantic has none."""
+    """pydantic's ``MISSING``, or ``None`` when this pydantic has none.
+
+    Importing ``pydantic.experimental`` warns (``PydanticExperimentalWarning``); the lookup
+    silences it, so importing this package never warns, even under ``-W error``.
+    """
     for module_name, attribute in _LOCATIONS:
         try:
-            return getattr(importlib.import_module(module_name), attribute)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return getattr(importlib.import_module(module_name), attribute)
         except (ImportError, AttributeError):
             continue
     return None
