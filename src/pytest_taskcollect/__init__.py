@@ -1,7 +1,9 @@
-"""pytest-taskcollect: test Fractal task packages the way fractal-server 2.14.5 collects them.
+"""pytest-taskcollect: test Fractal task packages the way fractal-server collects them.
 
-The schema models live in :mod:`pytest_taskcollect.schemas` (same names as fractal-server's);
-wheel-filename and package-name rules in :mod:`pytest_taskcollect.schemas.names`.
+The default is fractal-server 2.14.5, whose schema models live in
+:mod:`pytest_taskcollect.schemas` (same names as fractal-server's); wheel-filename and
+package-name rules in :mod:`pytest_taskcollect.schemas.names`. ``get_profile(version)`` gives
+any release from 2.14.5 to 2.26.0: its behaviour switches and its models (``.schemas``).
 """
 
 __version__ = "0.1.0"
@@ -41,6 +43,13 @@ from .factory import (
     preset_names,
     write_task_project,
 )
+from .profiles import (
+    DEFAULT_SERVER_VERSION,
+    ServerProfile,
+    UnsupportedServerVersionError,
+    get_profile,
+    supported_server_versions,
+)
 from .schemas import (
     ManifestV2,
     TaskCollectCustomV2,
@@ -69,6 +78,7 @@ from .checks.assertions import (  # noqa: E402
 
 __all__ = [
     "BROKEN_PACKAGES",
+    "DEFAULT_SERVER_VERSION",
     "PATCH_DELETE",
     "BuiltWheel",
     "CollectedTaskGroup",
@@ -81,6 +91,7 @@ __all__ = [
     "PackagePreset",
     "ProjectBuildError",
     "ServerOutcome",
+    "ServerProfile",
     "TaskArg",
     "TaskCollectCustomV2",
     "TaskCollectPipV2",
@@ -91,6 +102,7 @@ __all__ = [
     "TaskRunError",
     "TaskRunResult",
     "TaskSpec",
+    "UnsupportedServerVersionError",
     "WheelCache",
     "WheelCheckReport",
     "WheelProblem",
@@ -112,10 +124,12 @@ __all__ = [
     "compare_package_names",
     "fractal_tasks_mock_spec",
     "get_preset",
+    "get_profile",
     "normalize_package_name",
     "parse_wheel_filename",
     "parse_wheel_filename_strict",
     "preset_names",
     "run_task",
+    "supported_server_versions",
     "write_task_project",
 ]
