@@ -30,7 +30,8 @@ from ..checks.wheel_check import check_wheel_collectable
 from ..collection import collect_pip
 from ..collection.run_task import TaskKind, run_task
 from ..factory.project import NotAProjectError, ProjectBuildError, build_project_wheel
-from ..schemas import TaskCollectPipV2, TaskCreateV2
+from ..schemas import TaskCollectPipV2
+from ..schemas.task import TaskCreateBase
 from .collect import collection_settings, package_root_parent, read_json_file
 from .report import (
     CommandReport,
@@ -81,7 +82,7 @@ def _with_workdir(value: Any, workdir: str) -> Any:
     return value
 
 
-def _commands(task: TaskCreateV2) -> Iterator[tuple[TaskKind, str]]:
+def _commands(task: TaskCreateBase) -> Iterator[tuple[TaskKind, str]]:
     for kind in _KINDS:
         command = getattr(task, f"command_{kind}")
         if command is not None:
@@ -100,7 +101,7 @@ def _last_line(*texts: str) -> str:
 class _Checker:
     """Runs the task checks of one collected package and keeps their output for the log."""
 
-    def __init__(self, tasks: list[TaskCreateV2], root_parent: str | None) -> None:
+    def __init__(self, tasks: list[TaskCreateBase], root_parent: str | None) -> None:
         self.tasks = tasks
         self.root_parent = root_parent
         self.log: list[str] = []
@@ -114,7 +115,7 @@ class _Checker:
             f"--- stdout ---\n{out}\n--- stderr ---\n{err}\n"
         )
 
-    def help_check(self, task: TaskCreateV2, kind: TaskKind, command: str) -> TaskCheck:
+    def help_check(self, task: TaskCreateBase, kind: TaskKind, command: str) -> TaskCheck:
         """``<venv python> <package_root>/<exe> --help`` must exit 0."""
         argv = [*shlex.split(command), "--help"]
         shown = f"{display_command(command, self.root_parent)} --help"

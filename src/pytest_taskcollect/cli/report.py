@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from .. import __version__
 from ..checks.wheel_check import WheelProblem
 from ..collection import CollectionResult
-from ..schemas import TaskCreateV2
+from ..schemas.task import TaskCreateBase
 
 __all__ = [
     "CommandReport",
@@ -155,7 +155,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
-def _task_rows(tasks: Sequence[TaskCreateV2], package_root_parent: str | None) -> list[list[str]]:
+def _task_rows(tasks: Sequence[TaskCreateBase], package_root_parent: str | None) -> list[list[str]]:
     rows = []
     for task in tasks:
         for command in (task.command_non_parallel, task.command_parallel):

@@ -45,7 +45,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..schemas import WheelFile
+from ..schemas.task_collection import UploadedFileBase
 from .activity_log import ActivityLog
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
@@ -174,7 +174,7 @@ def _fingerprint(link: str) -> object:
 def cache_key(
     *,
     plan: TaskGroupPlan,
-    wheel: WheelFile | None,
+    wheel: UploadedFileBase | None,
     info: InterpreterInfo,
     settings: CollectionSettings,
     find_links: list[str],
@@ -195,11 +195,12 @@ def cache_key(
         "pkg_name": plan.pkg_name,
         "version": plan.version,
         "extras": plan.pip_extras,
-        "pins": plan.pinned_package_versions_string,
+        "pins": {field: pins or {} for field, pins in plan.pins.items()},
+        "server_version": settings.server_version,
         "wheel": None
         if wheel is None
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
-        "max_pip_version": settings.max_pip_version,
+        "pip_cap": settings.pip_cap,
         "find_links": [find_links, fingerprints],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
