@@ -93,6 +93,7 @@ class ServerProfile:
     # pixi
     pixi_lockfile_form_field: LockfileField
     pixi_version_unavailable_message: str
+    pixi_cache_dir_setting: bool
     pixi_simplifies_pyproject: bool
     pixi_wrapper_exports_pythonnousersite: bool
 
