@@ -162,14 +162,20 @@ def test_bad_pin(
     assert not (settings.tasks_dir / "1" / "fractal-tasks-mock" / "0.0.1").exists()
 
 
+@pytest.mark.parametrize("server_version", ["2.14.5", "2.26.0"])
 @pytest.mark.parametrize("preset_name", broken_package_names())
 def test_broken_presets(
-    preset_name: str, build_package: TaskPackageFactory, settings: CollectionSettings
+    preset_name: str,
+    server_version: str,
+    build_package: TaskPackageFactory,
+    make_settings: Callable[..., CollectionSettings],
 ) -> None:
     preset = get_preset(preset_name)
     built = build_package(preset_name)
+    settings = make_settings(server_version=server_version)
     result = collect(settings, built.path)
-    outcome = preset.server_outcome
+    assert result.server_version == server_version
+    outcome = preset.outcome(server_version)
     if not outcome.fails:
         result.raise_for_status()
         assert outcome.message in result.log

@@ -42,7 +42,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from pydantic import ValidationError
 
-from ..profiles.switches import PinInstall, PipShowStyle
+from ..profiles.switches import PinInstall, PinOrder, PipShowStyle
 from ..schemas import TaskGroupActivityStatusV2
 from ..schemas.manifest import ManifestBase
 from ..schemas.names import compare_package_names, normalize_package_name
@@ -51,7 +51,7 @@ from ..schemas.task_collection import PipRequestBase, UploadedFileBase
 from . import venv_cache
 from .activity_log import ActivityLog
 from .dist_info import PipEnvironment, scan_environment
-from .install_lines import InstallHazard, PinList, hazards, pin_lists
+from .install_lines import InstallHazard, PinList, hazards, jsonb_order, pin_lists
 from .interpreters import InterpreterInfo, probe_interpreter
 from .pip_request import (
     RequestRejected,
@@ -346,9 +346,15 @@ class _PipCollection:
             "path": plan.path,
             "venv_path": plan.venv_path,
             "pip_extras": plan.pip_extras,
-            **{name: pins or {} for name, pins in plan.pins.items()},
+            **{name: self._stored_pins(pins) for name, pins in plan.pins.items()},
         }
         return model(**{key: value for key, value in values.items() if key in model.model_fields})
+
+    def _stored_pins(self, pins: dict[str, str] | None) -> dict[str, str]:
+        """A pin dict as the release stores it: JSONB key order from 2.15.0."""
+        if self.profile.pin_order is PinOrder.JSONB:
+            return jsonb_order(pins or {})
+        return dict(pins or {})
 
     # -- the background task (collect_local) ---------------------------------------------------
 

@@ -80,11 +80,12 @@ def for_release(request: BaseModel, target: type[M], profile: ServerProfile) -> 
     """
     if isinstance(request, target):
         return request
-    given = {
-        name: getattr(request, name)
+    names = {
+        name
         for name in type(request).model_fields
         if name in request.model_fields_set or getattr(request, name) is not None
     }
+    given = request.model_dump(include=names)  # nested models (the manifest) as data
     missing = [name for name in given if name not in target.model_fields]
     if missing:
         hint = ""

@@ -136,10 +136,11 @@ def task_files(
 
 
 def missing_file_message(task_file: TaskFile) -> str:
-    """The server's message for a command whose file does not exist."""
+    """The server's message for a command whose file does not exist (it names the token it
+    checked)."""
     return (
         f"Task `{task_file.task_name}` has `{task_file.kind}` pointing to missing file "
-        f"`{task_file.path}`."
+        f"`{task_file.servers_path}`."
     )
 
 
@@ -153,21 +154,23 @@ def check_task_files_exist(
     """Raise ``FileNotFoundError`` when a task's executable file is missing (server message).
 
     The server checks one whitespace token of each command (the second up to 2.14.16, the last
-    from 2.15.0), the non-parallel command first, so a path with a space is cut at the space
-    and the check fails. Given ``python_bin`` (the command's first part), we check the rest of
-    the command instead and return a warning for each command where fractal-server
-    ``release`` would have checked another path.
+    from 2.15.0), the non-parallel command first: a command whose executable carries arguments
+    (``task.py --flag``) passes up to 2.14.16 and fails from 2.15.0, and a path with a space is
+    cut at the space. Given ``python_bin`` (the command's first part), a command whose token is
+    missing but whose whole rest is an existing file (a path with a space) passes here, with a
+    warning that fractal-server ``release`` would have checked another path.
     """
     warnings = []
     which = "second" if token is ExecutableToken.SECOND else "last"
     for task_file in task_files(task_list, python_bin=python_bin, token=token):
-        if not Path(task_file.path).exists():
+        if Path(task_file.servers_path).exists():
+            continue
+        if task_file.path == task_file.servers_path or not Path(task_file.path).exists():
             raise FileNotFoundError(missing_file_message(task_file))
-        if task_file.servers_path != task_file.path:
-            warnings.append(
-                f"fractal-server {release} would fail here: check_task_files_exist takes the "
-                f"{which} whitespace-separated token of {task_file.kind} of task "
-                f"`{task_file.task_name}`, `{task_file.servers_path}`, which is not the "
-                "task's file."
-            )
+        warnings.append(
+            f"fractal-server {release} would fail here: check_task_files_exist takes the "
+            f"{which} whitespace-separated token of {task_file.kind} of task "
+            f"`{task_file.task_name}`, `{task_file.servers_path}`, which is not the "
+            "task's file."
+        )
     return warnings
