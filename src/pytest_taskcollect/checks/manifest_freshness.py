@@ -23,6 +23,7 @@ lacks fractal-task-tools, is ``not_checked``, with the reason.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -214,7 +215,7 @@ def check_manifest_freshness(
     python: str | Path,
     package: str,
     task_list_path: str = DEFAULT_TASK_LIST_PATH,
-    project_dir: str | Path | None = None,
+    project_dir: str | os.PathLike[str] | None = None,
     metadata: str | None = None,
     timeout: float = 300,
 ) -> ManifestFreshness:
@@ -296,7 +297,7 @@ def manifest_freshness_of(
     result: CollectionResult,
     *,
     task_list_path: str = DEFAULT_TASK_LIST_PATH,
-    project_dir: str | Path | None = None,
+    project_dir: str | os.PathLike[str] | None = None,
     timeout: float = 300,
 ) -> ManifestFreshness:
     """``check_manifest_freshness`` in the venv of a successful pip collection."""

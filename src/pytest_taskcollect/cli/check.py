@@ -136,6 +136,7 @@ class _Inputs:
     def from_args(cls, args: argparse.Namespace) -> _Inputs:
         """Every argument checked, before anything is printed; ``UsageError`` otherwise."""
         smoke = load_smoke_args(args.smoke_args) if args.smoke_args else None
+        python = resolve_python(args.python)
         target = Path(args.project_dir)
         is_wheel = target.is_file() and target.suffix == ".whl"
         if not is_wheel:
@@ -154,7 +155,7 @@ class _Inputs:
         return cls(
             target=target.absolute(),
             is_wheel=is_wheel,
-            python=resolve_python(args.python),
+            python=python,
             extras=tuple(item.strip() for item in (args.extras or "").split(",") if item.strip()),
             pins=tuple(args.pin),
             find_links=tuple(find_link(link) for link in args.find_links),
