@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
@@ -100,3 +104,34 @@ def ftt_wheelhouse(pytestconfig: pytest.Config) -> Path:
 def build_package(task_wheel_cache: WheelCache, author_wheelhouse: Path) -> TaskPackageFactory:
     """``build_package(spec) -> BuiltWheel``, session-wide (published in ``author_wheelhouse``)."""
     return TaskPackageFactory(task_wheel_cache, author_wheelhouse)
+
+
+TASKCOLLECT = Path(sys.executable).parent / "taskcollect"
+EXAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "examples" / "fractal-tasks-demo"
+
+
+@pytest.fixture
+def taskcollect(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``taskcollect(*args, env=None)``: the console script, run as a user runs it, in
+    ``tmp_path``, with its output captured (stdout and stderr are pipes, not a terminal)."""
+
+    def run(
+        *args: str | Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(TASKCOLLECT), *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=600,
+            check=False,
+        )
+
+    return run
+
+
+def document(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The ``--json`` document of a run."""
+    data: dict[str, Any] = json.loads(completed.stdout)
+    return data
