@@ -254,6 +254,10 @@ class _Check:
             result = check_reuse.load(self.tasks_dir, wheel.name, key)
             if result is not None:
                 progress.emit("stage", "reuse", str(self.tasks_dir))
+                self.log.append(
+                    f"(The collection below was recorded in {self.tasks_dir} by an earlier "
+                    "check of the same inputs, and reused.)"
+                )
             else:
                 check_reuse.forget(self.tasks_dir, wheel.name)
         if result is None:

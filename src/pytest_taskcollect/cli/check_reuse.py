@@ -101,6 +101,7 @@ def save(tasks_dir: Path, wheel_name: str, key: str, result: CollectionResult) -
     record.parent.mkdir(parents=True, exist_ok=True)
     staging = record.with_suffix(".tmp")
     staging.write_text(
-        json.dumps({"key": key, "result": result.model_dump(mode="json")}), encoding="utf-8"
+        json.dumps({"key": key, "result": result.model_dump(mode="json", exclude_unset=True)}),
+        encoding="utf-8",
     )
     staging.replace(record)
