@@ -123,6 +123,13 @@ class ManifestDifference:
         return f"{self.path}: committed {_short(self.committed)}, rebuilt {_short(self.rebuilt)}"
 
 
+_KIND_PHRASES = {
+    "changed": "changed",
+    "only_committed": "no longer produced by the code",
+    "only_rebuilt": "missing from the committed manifest",
+}
+
+
 def _short(value: Any, limit: int = 80) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -156,10 +163,12 @@ class ManifestFreshness:
             return f"The manifest is up to date ({self.tool} rebuilds the same one)."
         if self.status == "stale":
             count = len(self.differences)
+            first = self.differences[0]
             return (
                 f"The committed manifest is stale: {self.tool} rebuilds it with {count} "
-                f"difference{'s' if count != 1 else ''}, the first at {self.differences[0]}; "
-                "regenerate it (fractal-manifest create) and commit it."
+                f"difference{'s' if count != 1 else ''}, the first at "
+                f"{first.path or 'the top'} ({_KIND_PHRASES[first.kind]}); regenerate it "
+                "(fractal-manifest create) and commit it."
             )
         if self.status == "error":
             return f"{self.tool} cannot rebuild the manifest: {self.reason}."

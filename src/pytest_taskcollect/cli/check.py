@@ -415,7 +415,7 @@ class _Check:
                 report.notes.append("Rerun with --keep to keep the collected venv and inspect it.")
         freshness = report.manifest
         if freshness is not None:
-            report.notes.append(freshness.summary())
+            report.notes += ["", freshness.summary()] if report.notes else [freshness.summary()]
             for item in freshness.differences[:_SHOWN_DIFFERENCES]:
                 report.notes.append(f"  {item}")
             hidden = len(freshness.differences) - _SHOWN_DIFFERENCES
@@ -433,7 +433,12 @@ class _Check:
             if first_check.hint:
                 sentence += f" ({first_check.hint})"
             if stale:
-                sentence += "; the committed manifest is not up to date either"
+                assert freshness is not None
+                sentence += (
+                    "; the committed manifest is not up to date either"
+                    if freshness.status == "stale"
+                    else "; the manifest cannot be rebuilt either"
+                )
             report.fail(first_check.check, sentence + ".", status="problems")
         elif stale:
             assert freshness is not None
