@@ -84,13 +84,14 @@ def test_a_failing_pyenv_shim_is_not_available(taskcollect, tmp_path: Path) -> N
 
 
 @needs_other
-def test_version_equals_path(taskcollect) -> None:
+def test_version_equals_path_uses_that_interpreter() -> None:
     real = find_interpreter(str(OTHER))
+    assert real is not None
 
-    completed = taskcollect("check", EXAMPLE_PROJECT, "--python", f"{OTHER}={real}", "--json")
+    choice = python_option.resolve_python(parse_python_option(f"{OTHER}={real}"))
 
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert document(completed)["task_group"]["python_version"] == OTHER
+    assert choice.version == OTHER
+    assert choice.interpreters[str(OTHER)] == Path(os.path.realpath(real))
 
 
 def test_an_interpreter_of_another_version_is_refused() -> None:
