@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import shlex
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,7 +48,7 @@ from ..schemas import TaskCollectPipV2, TaskCreateV2
 from . import check_reuse
 from .collect import collection_settings, find_link, package_root_parent, read_json_file
 from .explain import display_target, explain_failure
-from .progress_view import ProgressView, progress_enabled
+from .progress_view import showing_progress
 from .python_option import PythonChoice, resolve_python, unsupported_version_hint
 from .report import (
     CommandReport,
@@ -471,22 +470,14 @@ def run_check(args: argparse.Namespace) -> CommandReport:
             sentence += " " + unsupported_version_hint()
         return report.fail("request", sentence)
 
-    stream = sys.stderr
-    view = (
-        ProgressView(stream)
-        if progress_enabled(forced=args.progress, json_output=args.json, stream=stream)
-        else None
-    )
     tasks_dir = inputs.tasks_dir or Path(tempfile.mkdtemp(prefix="taskcollect-check-"))
     work = Path(tempfile.mkdtemp(prefix="taskcollect-check-build-"))
     started = time.perf_counter()
     check = _Check(inputs, report, tasks_dir, work)
     try:
-        with progress.observe_progress(view) if view is not None else contextlib.nullcontext():
+        with showing_progress(forced=args.progress, json_output=args.json):
             check.run(request)
     finally:
-        if view is not None:
-            view.close()
         shutil.rmtree(work, ignore_errors=True)
         if not inputs.keep:
             shutil.rmtree(tasks_dir, ignore_errors=True)

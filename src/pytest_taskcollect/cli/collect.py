@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ..collection import CollectionResult, CollectionSettings, collect_pip
 from ..collection.custom_path import collect_custom
 from ..schemas import TaskCollectCustomV2, TaskCollectPipV2
+from .progress_view import showing_progress
 from .python_option import resolve_python
 from .report import (
     CommandReport,
@@ -119,8 +120,10 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
         settings = collection_settings(
             tasks_dir, interpreters=python.interpreters, find_links=links, network=args.network
         )
-        progress(f"Collecting {target} (creating venv, pip install)...")
-        result = collect_pip(request, wheel=Path(target) if is_wheel else None, settings=settings)
+        with showing_progress(forced=args.progress, json_output=args.json):
+            result = collect_pip(
+                request, wheel=Path(target) if is_wheel else None, settings=settings
+            )
     finally:
         if not keep:
             shutil.rmtree(tasks_dir, ignore_errors=True)

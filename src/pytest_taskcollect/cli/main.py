@@ -92,6 +92,7 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="do not use the package index (the default; overrides --network)",
     )
     _add_json(parser)
+    _add_progress(parser)
     parser.set_defaults(run=run_pip)
 
 

@@ -9,13 +9,15 @@ check prints one line. ``progress_enabled`` decides whether to show anything: ne
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
+from collections.abc import Iterator
 from typing import TextIO
 
-from ..collection.progress import ProgressEvent
+from ..collection.progress import ProgressEvent, observe_progress
 
-__all__ = ["STAGE_LABELS", "ProgressView", "progress_enabled"]
+__all__ = ["STAGE_LABELS", "ProgressView", "progress_enabled", "showing_progress"]
 
 STAGE_LABELS = {
     "build": "building the wheel",
@@ -81,3 +83,17 @@ class ProgressView:
                 self.stream.write("\r\x1b[K")
                 self.stream.flush()
                 self._status_shown = False
+
+
+@contextlib.contextmanager
+def showing_progress(*, forced: bool | None, json_output: bool) -> Iterator[None]:
+    """Show the progress of what runs inside the block on stderr, when ``progress_enabled``."""
+    if not progress_enabled(forced=forced, json_output=json_output, stream=sys.stderr):
+        yield
+        return
+    view = ProgressView(sys.stderr)
+    try:
+        with observe_progress(view):
+            yield
+    finally:
+        view.close()
