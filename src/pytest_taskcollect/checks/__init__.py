@@ -1,8 +1,10 @@
 """Checks over wheels and collection results.
 
 Modules: ``wheel_check`` (``check_wheel_collectable``: the static verdict on a wheel, without
-installing it), ``assertions`` (the ``assert_*`` helpers for tests) and ``assertrepr`` (the
-field-by-field diffs behind the plugin's ``pytest_assertrepr_compare``).
+installing it), ``task_start`` (do the collected tasks start?), ``manifest_freshness`` (is the
+committed manifest what fractal-task-tools rebuilds?), ``verdict`` (the three verdicts of
+``taskcollect check``), ``assertions`` (the ``assert_*`` helpers for tests) and ``assertrepr``
+(the field-by-field diffs behind the plugin's ``pytest_assertrepr_compare``).
 
 ``assertions`` is not imported here: the package ``__init__`` imports it after registering it
 for pytest's assertion rewriting.

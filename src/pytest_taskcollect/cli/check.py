@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import shlex
 import shutil
 import tempfile
@@ -449,6 +450,21 @@ class _Check:
             )
 
 
+def _forget_removed_folder(report: CommandReport, tasks_dir: Path) -> None:
+    """Messages must not point into the removed tasks dir: such paths (in an exception a task
+    printed, in the server's message) become ``<removed tasks dir>``; ``--keep`` keeps it."""
+    folder = str(tasks_dir)
+
+    def scrub(text: str | None) -> str | None:
+        return text.replace(folder, "<removed tasks dir>") if text else text
+
+    report.error = scrub(report.error)
+    report.notes = [scrub(note) or "" for note in report.notes]
+    report.checks = [
+        dataclasses.replace(check, detail=scrub(check.detail)) for check in report.checks
+    ]
+
+
 def _task(result: CollectionResult, name: str) -> TaskCreateV2:
     return next(task for task in result.tasks if task.name == name)
 
@@ -483,6 +499,8 @@ def run_check(args: argparse.Namespace) -> CommandReport:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.timings["total"] = round(time.perf_counter() - started, 3)
     report.tasks_dir = tasks_dir if inputs.keep else None
+    if not inputs.keep:
+        _forget_removed_folder(report, tasks_dir)
     name = report.wheel or inputs.target.name
     log = [part for part in check.log if part]
     report.log_path = write_log("check", name, "\n".join(log)) if log else None

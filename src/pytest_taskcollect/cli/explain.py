@@ -79,10 +79,11 @@ def missing_offline(wheel: Path, extras: Sequence[str], find_links: Sequence[str
 
 
 def _telling_line(result: CollectionResult) -> str:
+    """pip's (or a script's) last ``ERROR:`` line, else the first line of the message."""
     errors = [
-        line.strip().removeprefix("ERROR: ")
+        line.split("ERROR: ", 1)[1].strip()
         for line in (result.error or "").splitlines()
-        if line.strip().startswith("ERROR:")
+        if "ERROR: " in line
     ]
     if errors:
         return errors[-1]
