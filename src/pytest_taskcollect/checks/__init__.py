@@ -10,6 +10,20 @@ committed manifest what fractal-task-tools rebuilds?), ``verdict`` (the three ve
 for pytest's assertion rewriting.
 """
 
+from .manifest_freshness import ManifestFreshness, check_manifest_freshness, manifest_freshness_of
+from .task_start import TaskStart, check_tasks_start
+from .verdict import Verdict, package_verdict
 from .wheel_check import WheelCheckReport, WheelProblem, check_wheel_collectable
 
-__all__ = ["WheelCheckReport", "WheelProblem", "check_wheel_collectable"]
+__all__ = [
+    "ManifestFreshness",
+    "TaskStart",
+    "Verdict",
+    "WheelCheckReport",
+    "WheelProblem",
+    "check_manifest_freshness",
+    "check_tasks_start",
+    "check_wheel_collectable",
+    "manifest_freshness_of",
+    "package_verdict",
+]

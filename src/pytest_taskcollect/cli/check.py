@@ -41,6 +41,7 @@ from pydantic import ValidationError
 
 from ..checks.manifest_freshness import manifest_freshness_of
 from ..checks.task_start import TaskStart, check_tasks_start, task_commands
+from ..checks.verdict import Verdict, package_verdict
 from ..checks.wheel_check import check_wheel_collectable
 from ..collection import CollectionResult, collect_pip, progress
 from ..collection.run_task import TaskKind, run_task
@@ -408,9 +409,9 @@ class _Check:
                 report.notes.append(f"  {check.hint}")
         if failed and starts:
             if inputs.keep:
-                first = next((start for start in starts if not start.ok), None)
-                if first is not None:
-                    report.notes.append(f"Reproduce: {shlex.join(first.argv)}")
+                failing = next((start for start in starts if not start.ok), None)
+                if failing is not None:
+                    report.notes.append(f"Reproduce: {shlex.join(failing.argv)}")
             else:
                 report.notes.append("Rerun with --keep to keep the collected venv and inspect it.")
         freshness = report.manifest
@@ -421,33 +422,32 @@ class _Check:
             hidden = len(freshness.differences) - _SHOWN_DIFFERENCES
             if hidden > 0:
                 report.notes.append(f"  ... and {hidden} more (all in the log and in --json)")
-        stale = freshness is not None and freshness.status in ("stale", "error")
-        if failed:
-            first_check = failed[0]
-            what = "start" if first_check.check == "help" else "run with the smoke args"
-            sentence = (
-                f"fractal-server collects {group.pkg_name} {group.version}, but "
-                f"{len(failed)} of {len(report.checks)} task commands do not {what}; the first, "
-                f"{first_check.task!r} ({first_check.kind}): {first_check.detail}"
-            )
-            if first_check.hint:
-                sentence += f" ({first_check.hint})"
-            if stale:
-                assert freshness is not None
-                sentence += (
-                    "; the committed manifest is not up to date either"
-                    if freshness.status == "stale"
-                    else "; the manifest cannot be rebuilt either"
-                )
-            report.fail(first_check.check, sentence + ".", status="problems")
-        elif stale:
+        # Smoke runs that fail are problems too, beyond the verdict on --help and the manifest.
+        if package_verdict(result, starts, freshness) is Verdict.COLLECTS and not failed:
+            return
+        collects = f"fractal-server collects {group.pkg_name} {group.version}"
+        if not failed:
             assert freshness is not None
+            summary = freshness.summary()
             report.fail(
                 "manifest",
-                f"fractal-server collects {group.pkg_name} {group.version} and every task "
-                f"starts, but {freshness.summary()[0].lower()}{freshness.summary()[1:]}",
+                f"{collects} and every task starts, but {summary[0].lower()}{summary[1:]}",
                 status="problems",
             )
+            return
+        first = failed[0]
+        what = "start" if first.check == "help" else "run with the smoke args"
+        sentence = (
+            f"{collects}, but {len(failed)} of {len(report.checks)} task commands do not "
+            f"{what}; the first, {first.task!r} ({first.kind}): {first.detail}"
+        )
+        if first.hint:
+            sentence += f" ({first.hint})"
+        if freshness is not None and freshness.status == "stale":
+            sentence += "; the committed manifest is not up to date either"
+        elif freshness is not None and freshness.status == "error":
+            sentence += "; the manifest cannot be rebuilt either"
+        report.fail(first.check, sentence + ".", status="problems")
 
 
 def _forget_removed_folder(report: CommandReport, tasks_dir: Path) -> None:

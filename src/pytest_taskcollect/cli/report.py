@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..checks.manifest_freshness import ManifestFreshness
+from ..checks.verdict import EXIT_STATUS, Verdict
 from ..checks.wheel_check import WheelProblem
 from ..collection import CollectionResult
 from ..schemas import TaskCreateV2
@@ -47,13 +48,13 @@ Status = Literal["OK", "failed", "error", "problems"]
 ``problems``: collected, but some task does not start or the manifest is stale (``check``,
 exit 3)."""
 
-VERDICTS: dict[Status, str | None] = {
-    "OK": "collects",
-    "failed": "does_not_collect",
-    "problems": "collects_with_problems",
+VERDICTS: dict[Status, Verdict | None] = {
+    "OK": Verdict.COLLECTS,
+    "failed": Verdict.DOES_NOT_COLLECT,
+    "problems": Verdict.COLLECTS_WITH_PROBLEMS,
     "error": None,
 }
-"""The verdict each status stands for in the JSON document (``checks.verdict.Verdict``)."""
+"""The verdict each status stands for (``None``: a usage error, no verdict)."""
 
 
 class UsageError(Exception):
@@ -120,7 +121,8 @@ class CommandReport:
     def exit_status(self) -> int:
         """0 for OK, 1 for a failed collection, 2 for a usage error, 3 for a package that
         collects with problems."""
-        return {"OK": 0, "failed": 1, "error": 2, "problems": 3}[self.status]
+        verdict = VERDICTS[self.status]
+        return 2 if verdict is None else EXIT_STATUS[verdict]
 
 
 def task_count(result: CollectionResult) -> str:
@@ -221,7 +223,7 @@ def report_document(report: CommandReport) -> dict[str, Any]:
         "taskcollect_version": __version__,
         "command": report.command,
         "status": report.status,
-        "verdict": VERDICTS[report.status],
+        "verdict": verdict.value if (verdict := VERDICTS[report.status]) else None,
         "stage": report.stage,
         "error": report.error,
         "wheel": report.wheel,
