@@ -107,6 +107,16 @@ _INSTALLING = re.compile(r"^Installing collected packages: (.+)$")
 _INSTALLED = re.compile(r"^Successfully installed (.+)$")
 
 
+def _distribution(requirement: str) -> str:
+    """``numpy>=1`` as is; a file (``.../pydantic_core-2.50.0-cp311-...whl``) as ``name
+    version``."""
+    name = requirement.rsplit("/", 1)[-1]
+    if name.endswith((".whl", ".tar.gz", ".zip")):
+        parts = name.split("-")
+        return " ".join(parts[:2]) if len(parts) > 1 else name
+    return name
+
+
 class _PipLines:
     """Turns pip's output lines into ``pip`` events for the current stage."""
 
@@ -118,8 +128,7 @@ class _PipLines:
         line = line.rstrip("\n")
         if match := _COLLECTING.match(line):
             self.found += 1
-            name = match[1].rsplit("/", 1)[-1]
-            emit("pip", self.stage, f"collecting {name}", done=self.found)
+            emit("pip", self.stage, f"collecting {_distribution(match[1])}", done=self.found)
         elif match := _DOWNLOADING.match(line):
             size = f" ({match[2]})" if match[2] else ""
             name = match[1].rsplit("/", 1)[-1].split("-", 1)[0]
