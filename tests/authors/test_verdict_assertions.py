@@ -36,8 +36,7 @@ def test_collects_but_a_task_does_not_start(
         assert_tasks_start(result)
     lines = [line.strip() for line in str(failure.value).splitlines()]
     assert lines[:3] == [
-        "fractal-server collects fractal-tasks-extra 0.2.0, but 1 of 2 task commands do not "
-        "start:",
+        "fractal-server collects fractal-tasks-extra 0.2.0, but 1 of 2 task commands do not start:",
         "Measure (parallel): exit 1: ModuleNotFoundError: No module named 'demo_extra_lib'",
         "demo_extra_lib comes with the package's extra 'measure': collect it with that extra "
         "(--extras measure), as Fractal users must",
