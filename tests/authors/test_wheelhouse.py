@@ -1,16 +1,18 @@
-"""``taskcollect wheelhouse``: fill a folder once, then check offline with ``--find-links``."""
+"""``taskcollect wheelhouse``: fill a folder once, then check offline with ``--find-links``.
+
+The half that downloads from the package index is the README walk-through's first block
+(``tests/test_readme.py``, a ``network`` test): wheelhouse from PyPI, then offline checks.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import pytest
-
 from pytest_taskcollect import write_task_project
 
 from .conftest import document
-from .packages import ftt_package, unpinned_package
+from .packages import unpinned_package
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -50,23 +52,3 @@ def test_a_missing_distribution_fails_the_download(taskcollect, tmp_path: Path) 
     assert data["stage"] == "download"
     assert "No matching distribution found for demo-lib" in data["error"]
     assert data["error"].endswith("(offline: only --find-links were searched).")
-
-
-@pytest.mark.network
-def test_wheelhouse_from_the_index_makes_the_check_offline(taskcollect, tmp_path: Path) -> None:
-    project = write_task_project(ftt_package(), tmp_path / "project")
-    into = tmp_path / "wheelhouse"
-
-    filled = taskcollect("wheelhouse", project, "--python", PYTHON, "--into", into)
-
-    assert filled.returncode == 0, filled.stdout + filled.stderr
-    names = {path.name.split("-")[0] for path in into.iterdir()}
-    assert {"fractal_task_tools", "pydantic", "pydantic_core", "pip", "setuptools"} <= names
-
-    checked = taskcollect("check", project, "--find-links", into, "--json")
-
-    # Offline, from the wheelhouse alone; the factory's manifest is not fractal-task-tools'.
-    data = document(checked)
-    assert (checked.returncode, data["verdict"]) == (3, "collects_with_problems")
-    assert data["manifest"]["status"] == "stale"
-    assert "pip==24.0" in data["task_group"]["pip_freeze"].splitlines()
