@@ -4,8 +4,10 @@ Modules: ``settings`` (``CollectionSettings``), ``result`` (``CollectionResult``
 ``pip_request`` (the endpoint's rules), ``versions`` (version lookup), ``interpreters`` and
 ``venv`` (the venv and its seed), ``scripts`` (the bash templates, without bash),
 ``dist_info`` (pip show/freeze from metadata), ``venv_cache`` (venv reuse), ``tasks`` (manifest
-to ``TaskCreateV2``), ``server_quirks`` (where the server's bash would fail), ``activity_log``
-and ``pip_path`` (``collect_pip`` itself).
+to ``TaskCreateV2``), ``server_quirks`` (where the server's bash would fail), ``activity_log``,
+``progress`` (events for whoever waits on a collection), ``interpreter_discovery`` (a CPython
+``X.Y`` through pyenv or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded
+once) and ``pip_path`` (``collect_pip`` itself).
 """
 
 from .custom_path import collect_custom
