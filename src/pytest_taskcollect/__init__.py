@@ -77,9 +77,11 @@ pytest.register_assert_rewrite("pytest_taskcollect.checks.assertions")
 from .checks.assertions import (  # noqa: E402
     assert_collection_failed,
     assert_collection_ok,
+    assert_manifest_up_to_date,
     assert_manifest_valid,
     assert_task_output,
     assert_tasks_equal,
+    assert_tasks_start,
     assert_wheel_collectable,
 )
 
@@ -121,9 +123,11 @@ __all__ = [
     "__version__",
     "assert_collection_failed",
     "assert_collection_ok",
+    "assert_manifest_up_to_date",
     "assert_manifest_valid",
     "assert_task_output",
     "assert_tasks_equal",
+    "assert_tasks_start",
     "assert_wheel_collectable",
     "broken_package_names",
     "build_project_wheel",

@@ -8,7 +8,9 @@ other releases, form fields), ``versions`` (version lookup), ``interpreters`` an
 venv and its seed), ``scripts`` (the bash templates, without bash), ``shell_reading`` and
 ``install_lines`` (how bash reads the pins, and the hazards), ``dist_info`` (pip show/freeze
 from metadata), ``venv_cache`` (venv reuse), ``tasks`` (manifest to task records),
-``server_quirks`` (where the server's bash would fail), ``activity_log``, ``pip_path``
+``server_quirks`` (where the server's bash would fail), ``activity_log``, ``progress`` (events
+for whoever waits on a collection), ``interpreter_discovery`` (a CPython ``X.Y`` through pyenv
+or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded once), ``pip_path``
 (``collect_pip``), ``pip_form`` (``collect_pip_form``), ``custom_path`` (``collect_custom``)
 and ``pixi_path`` (``collect_pixi``).
 """

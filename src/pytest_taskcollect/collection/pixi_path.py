@@ -40,6 +40,7 @@ from ..profiles.switches import LockfileField
 from ..schemas import NonEmptyStr, TaskGroupActivityStatusV2
 from ..schemas.names import normalize_package_name
 from ..schemas.task_collection import UploadedFileBase
+from . import progress
 from .activity_log import ActivityLog
 from .pip_request import PathOutsideTasksDir, check_inside_tasks_dir
 from .records import dump_lines, task_group_record_model
@@ -158,6 +159,7 @@ class _PixiCollection:
         now = time.perf_counter()
         self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self._tick
         self.stage, self._tick = stage, now
+        progress.emit("stage", stage)
 
     def run(self) -> CollectionResult:
         status = TaskGroupActivityStatusV2.OK
