@@ -30,6 +30,7 @@ from ..profiles.switches import PythonVersionFormField
 
 __all__ = [
     "FormRejected",
+    "IgnoredFormFieldWarning",
     "RequestModelError",
     "for_release",
     "model_releases",
@@ -47,6 +48,10 @@ _PIN_FIELDS = (
 
 class RequestModelError(TypeError):
     """A request model of another release with a field the emulated release does not have."""
+
+
+class IgnoredFormFieldWarning(UserWarning):
+    """A form field the emulated release does not declare, so its endpoint ignores it."""
 
 
 class FormRejected(ValueError):
