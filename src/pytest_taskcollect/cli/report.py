@@ -26,6 +26,7 @@ from ..checks.manifest_freshness import ManifestFreshness
 from ..checks.verdict import EXIT_STATUS, Verdict
 from ..checks.wheel_check import WheelProblem
 from ..collection import CollectionResult
+from ..profiles import DEFAULT_SERVER_VERSION
 from ..schemas.task import TaskCreateBase
 from .table import fit_table
 
@@ -110,6 +111,8 @@ class CommandReport:
     """Lines printed after the table (``check``: why tasks failed, what to do)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step of the command (``build``, ``collect``, ``help``, ..., ``total``)."""
+    server_version: str = DEFAULT_SERVER_VERSION
+    """The fractal-server release the command emulated."""
 
     def fail(self, stage: str, error: str, status: Status = "failed") -> CommandReport:
         """Record the first failure (``status="failed"``, or ``"problems"`` for a package
@@ -183,7 +186,7 @@ def _task_rows(tasks: Sequence[TaskCreateBase], package_root_parent: str | None)
 
 def render_human(report: CommandReport) -> str:
     """The report as text: headline, table (task checks, or the collected tasks), warnings,
-    then the outcome, the kept tasks dir and the log path."""
+    then the outcome, the emulated release, the kept tasks dir and the log path."""
     lines = [report.headline] if report.headline else []
     if report.checks:
         header: tuple[str, ...] = ("TASK", "TYPE", "COMMAND", "RESULT")
@@ -209,6 +212,7 @@ def render_human(report: CommandReport) -> str:
         lines.append(f"PROBLEMS at stage {report.stage!r}: {report.error}")
     else:
         lines.append(f"FAILED at stage {report.stage!r}: {report.error}")
+    lines.append(f"Emulated: fractal-server {report.server_version}")
     if report.tasks_dir is not None:
         lines.append(f"Tasks dir (kept): {report.tasks_dir}")
     if report.log_path is not None:
@@ -222,6 +226,7 @@ def report_document(report: CommandReport) -> dict[str, Any]:
     return {
         "taskcollect_version": __version__,
         "command": report.command,
+        "server_version": report.server_version,
         "status": report.status,
         "verdict": verdict.value if (verdict := VERDICTS[report.status]) else None,
         "stage": report.stage,
