@@ -27,8 +27,6 @@ def test_pip_under_2_26_0(taskcollect: Run, task_package: TaskPackageFactory) ->
     # --pin is --pin-post from 2.16.0: installed after the package, as it was in 2.15.9
     assert group["pinned_package_versions_post"] == {"setuptools": "65.5.0"}
     assert group["pinned_package_versions_pre"] == {}
-    human = taskcollect("pip", wheel.path, "--server-version", "2.22.10")
-    assert "Emulated: fractal-server 2.22.10" in human.stdout.splitlines()
 
 
 def test_unknown_release_and_pins_of_another_release(taskcollect: Run, tmp_path: Path) -> None:
@@ -61,3 +59,5 @@ def test_custom_requires_a_version_from_2_23_1(taskcollect: Run, tmp_path: Path)
     older = document(taskcollect(*args, "--server-version", "2.23.0"))
     assert older["status"] == "OK"
     assert older["task_group"]["version"] is None
+    human = taskcollect(*args[:-1], "--server-version", "2.22.10").stdout.splitlines()
+    assert human[-3:-1] == ["OK", "Emulated: fractal-server 2.22.10"]
