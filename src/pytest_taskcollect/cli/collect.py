@@ -5,6 +5,9 @@ The command-line arguments become the server's request (``TaskCollectPipV2`` or
 the server would reject with a 422 (``ValidationError``) is reported as a failure at stage
 ``"request"``, naming the field and the rule. Local paths given on the command line are made
 absolute, because pip runs in the task group's folder and the server requires absolute paths.
+With ``--tasks-dir`` the collected venv is kept, so it is made self-contained
+(``make_venv_self_contained``): it keeps working when virtualenv's app-data folder is cleaned.
+JSON input files must be UTF-8 and nest at most ``MAX_JSON_DEPTH`` levels.
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..collection import CollectionResult, CollectionSettings, collect_pip
+from ..collection import (
+    CollectionResult,
+    CollectionSettings,
+    collect_pip,
+    make_venv_self_contained,
+)
 from ..collection.custom_path import collect_custom
 from ..collection.settings import running_interpreter, running_python_version
 from ..schemas import TaskCollectCustomV2, TaskCollectPipV2
@@ -35,6 +43,7 @@ from .report import (
 )
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "collection_settings",
     "package_root_parent",
     "parse_pin",
@@ -43,6 +52,9 @@ __all__ = [
     "run_pip",
 ]
 
+
+MAX_JSON_DEPTH = 200
+"""How deeply a JSON input file may nest (a real manifest nests about ten levels)."""
 
 _BASE_EXECUTABLE = (
     "import os, sys; "
@@ -119,9 +131,9 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
     """``taskcollect pip``: collect a wheel file or a package by name."""
     report = CommandReport(command="pip")
     target: str = args.target
-    is_wheel = target.endswith(".whl") or Path(target).is_file()
-    if is_wheel and not Path(target).is_file():
-        raise UsageError(f"Wheel file {target} does not exist.")
+    is_wheel = target.endswith(".whl") or _is_file(target)
+    if is_wheel and not _is_file(target):
+        raise UsageError(f"Wheel file {_shorten(target)} does not exist.")
     try:
         request = TaskCollectPipV2(
             package=None if is_wheel else target,
@@ -145,6 +157,8 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
         if not keep:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.tasks_dir = tasks_dir if keep else None
+    if keep and result.ok and result.task_group is not None and result.task_group.venv_path:
+        make_venv_self_contained(result.task_group.venv_path)
     report.wheel = Path(target).name if is_wheel else None
     report.package_root_parent = package_root_parent(result)
     group = result.task_group
@@ -156,16 +170,63 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
     return _finish(report, result, Path(target).name if is_wheel else target)
 
 
+def _is_file(path: str) -> bool:
+    """``Path(path).is_file()``, false for a name the file system refuses (too long, NUL)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for a message (a 5,000-character name is not read)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _json_depth(value: Any, limit: int) -> int:
+    """How deeply ``value`` nests (without recursion), counting only up to ``limit + 1``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def read_json_file(path: str, what: str) -> Any:
-    """The JSON content of ``path``; a missing file or invalid JSON is a ``UsageError``."""
+    """The JSON content of ``path``. A missing or unreadable file, text that is not UTF-8,
+    invalid JSON or JSON nested deeper than ``MAX_JSON_DEPTH`` is a ``UsageError``."""
+    shown = _shorten(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"Cannot read the {what} {path}: {error.strerror}.") from error
+        data = Path(path).read_bytes()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UsageError(f"Cannot read the {what} {shown}: {reason}.") from error
     try:
-        return json.loads(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"The {what} {shown} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start})."
+        ) from error
+    too_deep = f"The {what} {shown} nests JSON more than {MAX_JSON_DEPTH} levels deep."
+    try:
+        value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UsageError(f"The {what} {path} is not valid JSON: {error}.") from error
+        raise UsageError(f"The {what} {shown} is not valid JSON: {error}.") from error
+    except RecursionError as error:
+        raise UsageError(too_deep) from error
+    if _json_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise UsageError(too_deep)
+    return value
 
 
 def run_custom(args: argparse.Namespace) -> CommandReport:

@@ -5,8 +5,10 @@
 * ``taskcollect check [PROJECT_DIR]``: build a project's wheel, collect it and start each task.
 
 Human output by default, ``--json`` for a stable JSON document; progress lines on stderr.
-Exit status: 0 OK, 1 the collection or a check failed, 2 usage error (argparse's own errors
-included). A user error is told in one sentence, never with a traceback.
+Exit status: 0 OK, 1 the collection or a check failed (or the system refused a file operation),
+2 usage error (argparse's own errors included), 130 interrupted by Ctrl-C (SIGINT), 143
+terminated (SIGTERM). A user error or an interrupt is told in one line, never with a traceback;
+an interrupted collection removes what it created first.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .. import __version__
+from ..collection.interrupts import Terminated, sigterm_raises
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
 from .report import CommandReport, UsageError, render_human, render_json
@@ -140,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Check that fractal-server 2.14.5 would collect a Fractal task package, "
             "without running the server."
         ),
-        epilog="Exit status: 0 OK, 1 collection or check failed, 2 usage error.",
+        epilog=(
+            "Exit status: 0 OK, 1 collection or check failed, 2 usage error, 130 interrupted "
+            "(Ctrl-C), 143 terminated (SIGTERM)."
+        ),
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__} (fractal-server 2.14.5)"
@@ -152,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(command: str, signal_name: str) -> None:
+    print(
+        f"taskcollect {command}: interrupted by {signal_name}; what it had created was removed.",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``taskcollect`` and return its exit status."""
     args = build_parser().parse_args(argv)
@@ -159,12 +172,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.network = False
     command: Callable[[argparse.Namespace], CommandReport] = args.run
     try:
-        report = command(args)
+        with sigterm_raises(redeliver=False):
+            report = command(args)
     except UsageError as error:
         report = CommandReport(command=args.command, status="error", stage="usage")
         report.error = str(error)
         if not args.json:
             print(f"taskcollect {args.command}: error: {error}", file=sys.stderr)
             return report.exit_status
+    except OSError as error:  # the system refused a file operation (a full disk, permissions)
+        where = f" ({error.filename})" if error.filename else ""
+        print(
+            f"taskcollect {args.command}: error: {error.strerror or error}{where}.",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        _interrupted(args.command, "Ctrl-C (SIGINT)")
+        return 130
+    except Terminated:
+        _interrupted(args.command, "SIGTERM")
+        return 143
     print(render_json(report) if args.json else render_human(report))
     return report.exit_status

@@ -7,7 +7,8 @@ with "... already exists". While a collection runs in the main thread and SIGTER
 default handler, ``sigterm_raises`` turns the signal into ``Terminated`` so the same clean-up
 runs, then delivers SIGTERM again with the default handler: the process ends as it would have
 ended, minus the leftover. A SIGTERM handler installed by the application is left alone (the
-``taskcollect`` command installs one that prints one line and exits 143).
+``taskcollect`` command uses ``sigterm_raises(redeliver=False)`` around a command, then prints
+one line and exits with status 143).
 
 ``signals_deferred`` holds SIGINT and SIGTERM back while a clean-up removes a folder, so that a
 second Ctrl-C cannot interrupt the removal half-way; they are delivered when it is done.
@@ -42,10 +43,11 @@ def _in_main_thread() -> bool:
 
 
 @contextlib.contextmanager
-def sigterm_raises() -> Iterator[None]:
+def sigterm_raises(*, redeliver: bool = True) -> Iterator[None]:
     """Within the block, SIGTERM raises ``Terminated`` (when its handler was the default and
-    this is the main thread); if the block ends with it, SIGTERM is delivered again with the
-    default handler once the block's clean-up has run."""
+    this is the main thread). If the block ends with it and ``redeliver`` is true, SIGTERM is
+    delivered again with the default handler once the block's clean-up has run; otherwise
+    ``Terminated`` propagates (for a command that exits with its own status)."""
     if not _in_main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
         return
@@ -54,8 +56,9 @@ def sigterm_raises() -> Iterator[None]:
         yield
     except Terminated:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.raise_signal(signal.SIGTERM)
-        raise  # only reached if SIGTERM is blocked
+        if redeliver:
+            signal.raise_signal(signal.SIGTERM)
+        raise  # with redeliver, only reached if SIGTERM is blocked
     finally:
         if signal.getsignal(signal.SIGTERM) is _raise_terminated:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -259,6 +259,9 @@ class _PipCollection:
             origin = check_request(request, self.wheel)
         except (RequestRejected, OSError) as error:
             raise self._reject("request", str(error)) from error
+        except ValueError as error:  # a path the operating system refuses (a NUL byte)
+            message = f"Cannot read the wheel file {self.wheel_input!r}: {error}."
+            raise self._reject("request", message) from error
 
         self._enter("python")
         python_version = request.python_version or settings.default_python_version
