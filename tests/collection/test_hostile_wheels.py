@@ -54,6 +54,8 @@ def test_check_and_collection_agree(
 
 def test_catalogue_entries_are_documented_and_distinct() -> None:
     names = hostile_wheel_names()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert [name for name in names if f"`{name}`" not in readme] == []
     filenames = [get_hostile_wheel(name).filename for name in names]
     assert len(set(filenames)) == len(names)
     for name in names:
