@@ -156,7 +156,11 @@ def test_a_wheel_name_of_230_characters_gets_a_short_log_name(
     ids=["SIGINT", "SIGTERM"],
 )
 def test_an_interrupted_command_cleans_up_and_says_so_in_one_line(
-    signum: signal.Signals, status: int, name: str, tmp_path: Path
+    signum: signal.Signals,
+    status: int,
+    name: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     sdist = paused_sdist(tmp_path / "upload")
     tasks_dir, hooks = tmp_path / "tasks", tmp_path / "hooks"
@@ -183,11 +187,13 @@ def test_an_interrupted_command_cleans_up_and_says_so_in_one_line(
     )
     assert "Traceback" not in err
     assert not group.exists()
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stdout + again.stderr
+    status, out, err = run_main(command[1:], capsys)  # again, in this process
+    assert status == 0, out + err
 
 
-def test_after_a_kill_the_command_explains_the_leftover(tmp_path: Path) -> None:
+def test_after_a_kill_the_command_explains_the_leftover(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sdist = paused_sdist(tmp_path / "upload")
     tasks_dir, hooks = tmp_path / "tasks", tmp_path / "hooks"
     hooks.mkdir()
@@ -204,10 +210,10 @@ def test_after_a_kill_the_command_explains_the_leftover(tmp_path: Path) -> None:
     process.wait(timeout=60)
     group = tasks_dir / "1" / HOOK_PKG_NAME / HOOK_GROUP_VERSION
 
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    status, out, _ = run_main(command[1:], capsys)
 
-    assert again.returncode == 1
-    lines = again.stdout.splitlines()
+    assert status == 1
+    lines = out.splitlines()
     assert lines[0].startswith(f"Warning: {group} is left over from a collection that did not")
     assert lines[0].endswith(f"remove it (rm -rf {group}) and collect again.")
     assert lines[1] == f"FAILED at stage 'paths': {group} already exists."
