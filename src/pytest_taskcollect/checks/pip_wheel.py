@@ -271,8 +271,7 @@ def _stream(
         with archive.open(name) as stream:
             while True:
                 if budget.left <= 0:
-                    result.complete = False
-                    budget.exhausted_at = budget.exhausted_at or name
+                    result.complete = not stream.read(1)  # at the end, the CRC is checked
                     break
                 chunk = stream.read(min(_CHUNK, budget.left))
                 if not chunk:
@@ -398,10 +397,11 @@ class _Inspector:
         for name in dict.fromkeys(names):
             if not name.startswith(f"{info_dir}/"):
                 continue
-            keep = _METADATA_HEAD if name == f"{info_dir}/METADATA" else 0
             if self.marker in name:
-                keep = MAX_MANIFEST_BYTES + 1
-            read = _stream(archive, name, keep=keep, budget=self.budget, utf8=True)
+                read = self._read_manifest(archive, name)
+            else:
+                keep = _METADATA_HEAD if name == f"{info_dir}/METADATA" else 0
+                read = self._read(archive, name, keep=keep, utf8=True)
             if read.error is not None:
                 if isinstance(read.error, (zipfile.BadZipFile, RuntimeError)):
                     self.invalid(
@@ -430,7 +430,7 @@ class _Inspector:
         if info.file_size > _MIB:
             self.invalid(f"WHEEL is {info.file_size} bytes", why)
             return False
-        read = _stream(archive, path, keep=_MIB, budget=self.budget)
+        read = self._read(archive, path, keep=_MIB)
         if read.error is not None:
             if isinstance(read.error, (zipfile.BadZipFile, RuntimeError)):
                 self.invalid(f"could not read {path!r} file: {read.error!r}", why)
@@ -614,9 +614,7 @@ class _Inspector:
         if self.budget.left <= 0 and not manifest:
             self.budget.exhausted_at = self.budget.exhausted_at or name
             return
-        # A manifest is read up to its own limit, whatever is left of the overall budget.
-        budget = _Budget(MAX_MANIFEST_BYTES + 1) if manifest else self.budget
-        read = _stream(archive, name, keep=MAX_MANIFEST_BYTES + 1 if manifest else 0, budget=budget)
+        read = self._read_manifest(archive, name) if manifest else self._read(archive, name)
         if read.error is not None:
             self.fail(_error_line(read.error), f"pip cannot extract {name!r}.")
             return
@@ -629,6 +627,25 @@ class _Inspector:
                 f"{name} inflates from {info.compress_size} bytes to {read.size} bytes "
                 f"({read.size // max(info.compress_size, 1)}:1); pip writes all of it."
             )
+
+    def _read(
+        self, archive: zipfile.ZipFile, name: str, *, keep: int = 0, utf8: bool = False
+    ) -> _Read:
+        """Stream a member within what is left of the overall budget, but always at least its
+        first ``keep`` bytes (so a bomb earlier in the archive cannot hide METADATA)."""
+        budget = _Budget(max(self.budget.left, keep))
+        read = _stream(archive, name, keep=keep, budget=budget, utf8=utf8)
+        self.budget.left -= read.size
+        if not read.complete:
+            self.budget.exhausted_at = self.budget.exhausted_at or name
+        return read
+
+    def _read_manifest(self, archive: zipfile.ZipFile, name: str) -> _Read:
+        """A manifest candidate, up to one byte past ``MAX_MANIFEST_BYTES`` (enough to tell it
+        is too large), outside the overall budget."""
+        return _stream(
+            archive, name, keep=MAX_MANIFEST_BYTES + 1, budget=_Budget(MAX_MANIFEST_BYTES + 1)
+        )
 
     def _record(self) -> None:
         record = self.record
