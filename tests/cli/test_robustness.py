@@ -318,6 +318,34 @@ def test_a_full_disk_fails_the_collection_cleanly(tmp_path: Path) -> None:
     ], out  # the group folder was removed; its parents stay, as on the server
 
 
+def test_a_kept_venv_that_cannot_be_copied_keeps_its_links(tmp_path: Path) -> None:
+    """On a 6 MiB tmpfs the collection fits (the venv links to virtualenv's app data) but the
+    copies do not: a warning, no partial copy left, and the venv still works."""
+    prefix = _in_private_mount_namespace()
+    if prefix is None:
+        pytest.skip("no private mount namespace here (unshare --mount is not permitted)")
+    wheel = get_hostile_wheel("duplicate_manifest_member").write(tmp_path / "upload")
+    tasks_dir = tmp_path / "small"
+    tasks_dir.mkdir()
+    script = (
+        'mount -t tmpfs -o size=6m tmpfs "$1" && "$2" pip "$3" --tasks-dir "$1"; '
+        'echo "exit=$?"; find "$1" -name "*taskcollect-copy*"; '
+        '"$1"/1/*/0.0.1/venv/bin/python -m pip --version'
+    )
+    completed = subprocess.run(
+        [*prefix, "sh", "-c", script, "sh", tasks_dir, TASKCOLLECT, wheel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = completed.stdout
+    assert "exit=0" in out, out + completed.stderr
+    assert "Warning: The kept venv could not be made self-contained (copying " in out
+    assert "No space left on device" in out
+    assert "taskcollect-copy" not in out.split("exit=0")[1]
+    assert out.rstrip().splitlines()[-1].startswith("pip ")
+
+
 def test_a_venv_kept_with_tasks_dir_is_self_contained(
     task_package: TaskPackageFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,6 +22,7 @@ from pytest_taskcollect import (
 from pytest_taskcollect.collection import CollectionSettings, collect_pip
 from pytest_taskcollect.factory.raw_zip import RawMember, write_zip
 from pytest_taskcollect.schemas import TaskCollectPipV2
+from support.interpreters import find_interpreter
 
 
 @pytest.mark.parametrize("name", hostile_wheel_names())
@@ -129,3 +130,34 @@ def test_the_check_reads_a_1_gib_zip_bomb_in_bounded_memory(member: str, tmp_pat
     else:
         assert verdict == "True None"
         assert "inflates to more than 256 MiB" in warnings
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "metadata_missing",
+        "metadata_name_differs",
+        "requires_python_4",
+        "unsupported_platform_tag",
+        "version_zero_width_space",
+    ],
+)
+def test_check_and_collection_agree_on_python_3_10(name: str, tmp_path: Path) -> None:
+    """Where pip's behaviour depends on the venv's Python (``pkg_resources`` metadata before
+    3.11, the interpreter's tags), on a real 3.10."""
+    interpreter = find_interpreter("3.10")
+    if interpreter is None:
+        pytest.skip("no CPython 3.10 on this machine")
+    settings = CollectionSettings(
+        tasks_dir=tmp_path / "tasks",
+        python_interpreters={"3.10": interpreter},
+        default_python_version="3.10",
+    )
+    entry = get_hostile_wheel(name)
+    wheel = entry.write(tmp_path / "upload")
+
+    report = check_wheel_collectable(wheel, settings=settings)
+    result = collect_pip(TaskCollectPipV2(), wheel=wheel, settings=settings)
+
+    assert report.ok == result.ok == entry.collectable, (report.summary(), result.error)
+    assert result.stage == entry.server_outcome.stage

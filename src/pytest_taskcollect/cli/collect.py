@@ -120,7 +120,7 @@ def package_root_parent(result: CollectionResult) -> str | None:
 def _finish(report: CommandReport, result: CollectionResult, name: str) -> CommandReport:
     """Fill ``report`` from a collection result and write the activity log to a file."""
     report.result = result
-    report.warnings = list(result.warnings)
+    report.warnings = [*result.warnings, *report.warnings]
     report.log_path = write_log(report.command, name, result.log)
     if not result.ok:
         return report.fail(result.stage or "unknown", result.error or "")
@@ -158,7 +158,13 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.tasks_dir = tasks_dir if keep else None
     if keep and result.ok and result.task_group is not None and result.task_group.venv_path:
-        make_venv_self_contained(result.task_group.venv_path)
+        try:
+            make_venv_self_contained(result.task_group.venv_path)
+        except OSError as error:
+            report.warnings.append(
+                f"The kept venv could not be made self-contained ({error.strerror or error}); "
+                "it still links to virtualenv's app-data folder for pip and setuptools."
+            )
     report.wheel = Path(target).name if is_wheel else None
     report.package_root_parent = package_root_parent(result)
     group = result.task_group

@@ -182,11 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report.exit_status
     except OSError as error:  # the system refused a file operation (a full disk, permissions)
         where = f" ({error.filename})" if error.filename else ""
-        print(
-            f"taskcollect {args.command}: error: {error.strerror or error}{where}.",
-            file=sys.stderr,
+        report = CommandReport(command=args.command).fail(
+            "system", f"{error.strerror or error}{where}."
         )
-        return 1
+        if not args.json:
+            print(f"taskcollect {args.command}: error: {report.error}", file=sys.stderr)
+            return report.exit_status
     except KeyboardInterrupt:
         _interrupted(args.command, "Ctrl-C (SIGINT)")
         return 130

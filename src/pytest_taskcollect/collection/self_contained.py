@@ -19,13 +19,29 @@ from pathlib import Path
 __all__ = ["make_venv_self_contained"]
 
 
+def _copy(source: Path, destination: Path) -> None:
+    """Copy a file or a folder (following links); a failure is one ``OSError`` with the first
+    reason (``copytree`` reports every failed file)."""
+    if not source.is_dir():
+        shutil.copy2(source, destination)
+        return
+    try:
+        shutil.copytree(source, destination, symlinks=False)
+    except shutil.Error as error:
+        failures = error.args[0] if error.args and isinstance(error.args[0], list) else []
+        reason = failures[0][2] if failures and len(failures[0]) == 3 else str(error)
+        raise OSError(f"copying {source} into the venv failed: {reason}") from error
+
+
 def _outside(target: Path, root: Path) -> bool:
     return root != target and root not in target.parents
 
 
 def make_venv_self_contained(venv_path: str | os.PathLike[str]) -> list[str]:
     """Replace the links of ``<venv>/lib`` that lead outside the venv with copies; return the
-    replaced paths (relative to the venv). A link whose target is gone is left as it is."""
+    replaced paths (relative to the venv). A link whose target is gone is left as it is. When a
+    copy fails (``OSError``, e.g. a full disk), its partial copy is removed, that link and the
+    ones not reached yet stay (the venv still works) and the error propagates."""
     root = Path(venv_path).resolve()
     replaced = []
     for folder, dirnames, filenames in os.walk(root / "lib"):
@@ -37,10 +53,14 @@ def make_venv_self_contained(venv_path: str | os.PathLike[str]) -> list[str]:
             if not _outside(target, root) or not target.exists():
                 continue
             staging = link.with_name(f".{name}.taskcollect-copy")
-            if target.is_dir():
-                shutil.copytree(target, staging, symlinks=False)
-            else:
-                shutil.copy2(target, staging)
+            try:
+                _copy(target, staging)
+            except BaseException:  # a full disk, an interrupt: the link stays, no half copy
+                if staging.is_dir() and not staging.is_symlink():
+                    shutil.rmtree(staging, ignore_errors=True)
+                else:
+                    staging.unlink(missing_ok=True)
+                raise
             link.unlink()
             staging.rename(link)
             replaced.append(str(link.relative_to(root)))
