@@ -227,7 +227,7 @@ class WheelInstall:
 
 
 class _Budget:
-    """The decompressed bytes still allowed; tells once when it runs out."""
+    """The decompressed bytes still allowed, and the member at which they ran out."""
 
     def __init__(self, total: int) -> None:
         self.left = total
@@ -294,7 +294,7 @@ def _stream(
                 result.utf8_error = _decode_error_text(error, result.size - pending)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, OSError) as error:
         result.error = error
-    except (EOFError, ValueError) as error:  # a truncated or inconsistent local header
+    except (EOFError, ValueError) as error:  # a truncated member, an inconsistent local header
         result.error = error
     result.head = bytes(head)
     return result
@@ -375,7 +375,8 @@ class _Inspector:
 
     def _metadata(self, archive: zipfile.ZipFile) -> bool:
         names = archive.namelist()
-        info_dirs = sorted({name.split("/", 1)[0] for name in names} & _dist_info_names(names))
+        tops = {name.split("/", 1)[0] for name in names}
+        info_dirs = sorted(top for top in tops if top.endswith(".dist-info"))
         why = "pip requires exactly one <name>-<version>.dist-info folder at the archive's top."
         if not info_dirs:
             self.invalid(".dist-info directory not found", why)
@@ -658,10 +659,6 @@ class _Inspector:
                 "RECORD file",
                 why,
             )
-
-
-def _dist_info_names(names: list[str]) -> set[str]:
-    return {name.split("/", 1)[0] for name in names if name.split("/", 1)[0].endswith(".dist-info")}
 
 
 def _is_script(name: str) -> bool:
