@@ -7,6 +7,7 @@ tiny tmpfs in a private mount namespace.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,6 +20,9 @@ import pytest
 from pytest_taskcollect import TaskPackageFactory, get_hostile_wheel
 from pytest_taskcollect.cli import main
 from pytest_taskcollect.cli.report import KEEP_LOGS, MAX_LOG_AGE_DAYS, write_log
+from pytest_taskcollect.collection import CollectionSettings, collect_pip
+from pytest_taskcollect.collection.leftovers import MARKER_NAME
+from pytest_taskcollect.schemas import TaskCollectPipV2
 from support.paused_collection import (
     HOOK_GROUP_VERSION,
     HOOK_PKG_NAME,
@@ -191,15 +195,18 @@ def test_an_interrupted_command_cleans_up_and_says_so_in_one_line(
     assert status == 0, out + err
 
 
-def test_after_a_kill_the_command_explains_the_leftover(
+def test_after_a_kill_the_next_collection_explains_the_leftover(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """SIGKILL (to the command and its pip) leaves the folder; the next command and the next
+    library call refuse it as the server does, saying how to clear it; once cleared as said,
+    the collection succeeds."""
     sdist = paused_sdist(tmp_path / "upload")
     tasks_dir, hooks = tmp_path / "tasks", tmp_path / "hooks"
     hooks.mkdir()
-    command = [str(TASKCOLLECT), "pip", str(sdist), "--tasks-dir", str(tasks_dir)]
+    command = ["pip", str(sdist), "--tasks-dir", str(tasks_dir)]
     process = subprocess.Popen(
-        command,
+        [str(TASKCOLLECT), *command],
         env=hook_environment(hooks, "install"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -209,14 +216,25 @@ def test_after_a_kill_the_command_explains_the_leftover(
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
     group = tasks_dir / "1" / HOOK_PKG_NAME / HOOK_GROUP_VERSION
+    assert json.loads((group / MARKER_NAME).read_text())["pid"] == process.pid
 
-    status, out, _ = run_main(command[1:], capsys)
+    status, out, _ = run_main(command, capsys)
 
     assert status == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"Warning: {group} is left over from a collection that did not")
+    assert f"(process {process.pid}, started " in lines[0]
     assert lines[0].endswith(f"remove it (rm -rf {group}) and collect again.")
     assert lines[1] == f"FAILED at stage 'paths': {group} already exists."
+    result = collect_pip(
+        TaskCollectPipV2(), wheel=sdist, settings=CollectionSettings(tasks_dir=tasks_dir)
+    )
+    assert (result.stage, result.error) == ("paths", f"{group} already exists.")
+    assert result.warnings == [lines[0].removeprefix("Warning: ")]
+    assert group.is_dir()  # the server's rule: an existing folder is never touched
+
+    subprocess.run(["rm", "-rf", str(group)], check=True)  # what the warning says
+    assert run_main(command, capsys)[0] == 0
 
 
 # -- logs -------------------------------------------------------------------------------------

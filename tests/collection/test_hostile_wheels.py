@@ -100,19 +100,17 @@ _MEASURE = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("member", ["manifest", "data", "record-first"])
+@pytest.mark.parametrize("member", ["manifest", "record-first"])
 def test_the_check_reads_a_1_gib_zip_bomb_in_bounded_memory(member: str, tmp_path: Path) -> None:
     """A 1 MiB wheel inflating to 1 GiB costs the check tens of MiB, not gigabytes: a manifest
-    is read up to 16 MiB, other members are streamed, at most 256 MiB in all, and a bomb placed
-    before METADATA does not starve it."""
+    is read up to 16 MiB, other members are streamed (CRC-checked), at most 256 MiB in all, and
+    a bomb placed before METADATA does not starve it."""
     from pytest_taskcollect.factory.hostile import _Package, _zeros
 
     package = _Package(f"gib-bomb-{member}")
     gib = 1024 * 1024 * 1024
     if member == "manifest":
         data = package.wheel(replace={package.manifest_name: _zeros(package.manifest_name, gib)})
-    elif member == "data":
-        data = package.wheel(extra=[_zeros(f"{package.module}/weights.bin", gib)])
     else:
         record = _zeros(f"{package.dist_info}/RECORD", gib)
         data = package.wheel(first=[record], record=False)
@@ -134,13 +132,7 @@ def test_the_check_reads_a_1_gib_zip_bomb_in_bounded_memory(member: str, tmp_pat
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "metadata_missing",
-        "metadata_name_differs",
-        "requires_python_4",
-        "unsupported_platform_tag",
-        "version_zero_width_space",
-    ],
+    ["metadata_missing", "metadata_name_differs", "unsupported_platform_tag"],
 )
 def test_check_and_collection_agree_on_python_3_10(name: str, tmp_path: Path) -> None:
     """Where pip's behaviour depends on the venv's Python (``pkg_resources`` metadata before

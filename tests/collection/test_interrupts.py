@@ -1,5 +1,6 @@
-"""Real signals to real collections: SIGINT and SIGTERM remove what the collection created,
-SIGKILL leaves a folder the next collection explains how to clear.
+"""Real signals to real collections: SIGINT and SIGTERM remove what the collection created
+(SIGKILL, which leaves a folder the next collection explains, is tested with the command in
+``tests/cli/test_robustness.py``).
 
 A collection runs in a subprocess and pauses at a chosen point (``support.paused_collection``:
 a slow interpreter probe in script 1, a slow build backend in script 2's pip install, a ``.pth``
@@ -9,7 +10,6 @@ tasks dir, then collects the same package again in this process.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -123,35 +123,6 @@ def test_ctrl_c_in_a_terminal_reaches_pip_too(paused: tuple[Path, Path], tmp_pat
 
     assert process.returncode == -signal.SIGINT, err
     assert not group.exists()
-    assert collect_again(tasks_dir, paused).ok  # type: ignore[attr-defined]
-
-
-def test_after_sigkill_the_next_collection_says_how_to_clear_the_folder(
-    paused: tuple[Path, Path], tmp_path: Path
-) -> None:
-    tasks_dir = tmp_path / "tasks"
-    group = tasks_dir / "1" / HOOK_PKG_NAME / HOOK_GROUP_VERSION
-    process = start(tasks_dir, paused, "install", tmp_path / "hooks")
-    wait_for_pause(process, tmp_path / "hooks" / "install")
-    pid = process.pid
-    os.killpg(pid, signal.SIGKILL)  # the collection and its pip, as when a job is killed
-    process.communicate(timeout=60)
-    assert json.loads((group / MARKER_NAME).read_text())["pid"] == pid
-
-    result = collect_again(tasks_dir, paused)
-
-    assert (result.ok, result.stage, result.error) == (  # type: ignore[attr-defined]
-        False,
-        "paths",
-        f"{group} already exists.",
-    )
-    (warning,) = result.warnings  # type: ignore[attr-defined]
-    assert warning.startswith(f"{group} is left over from a collection that did not finish")
-    assert f"process {pid}, started " in warning
-    assert warning.endswith(f"remove it (rm -rf {group}) and collect again.")
-    assert group.is_dir()  # the server's rule: an existing folder is never touched
-
-    subprocess.run(["rm", "-rf", str(group)], check=True)  # what the warning says
     assert collect_again(tasks_dir, paused).ok  # type: ignore[attr-defined]
 
 
