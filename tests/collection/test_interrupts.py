@@ -139,3 +139,15 @@ def test_a_running_collection_is_not_called_a_leftover(
         process.communicate(timeout=120)
     (warning,) = result.warnings  # type: ignore[attr-defined]
     assert f"belongs to a collection that is still running (process {process.pid}" in warning
+
+
+def test_a_second_interrupt_waits_for_the_clean_up() -> None:
+    """While a clean-up runs, SIGINT and SIGTERM are held back, then delivered."""
+    from pytest_taskcollect.collection.interrupts import signals_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt), signals_deferred():  # noqa: PT012
+        os.kill(os.getpid(), signal.SIGINT)  # arrives inside; raised when the block ends
+        done.append("clean-up finished")
+    assert done == ["clean-up finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
