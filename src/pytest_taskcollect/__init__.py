@@ -1,7 +1,9 @@
-"""pytest-taskcollect: test Fractal task packages the way fractal-server 2.14.5 collects them.
+"""pytest-taskcollect: test Fractal task packages the way fractal-server collects them.
 
-The schema models live in :mod:`pytest_taskcollect.schemas` (same names as fractal-server's);
-wheel-filename and package-name rules in :mod:`pytest_taskcollect.schemas.names`.
+The default is fractal-server 2.14.5, whose schema models live in
+:mod:`pytest_taskcollect.schemas` (same names as fractal-server's); wheel-filename and
+package-name rules in :mod:`pytest_taskcollect.schemas.names`. ``get_profile(version)`` gives
+any release from 2.14.5 to 2.26.0: its behaviour switches and its models (``.schemas``).
 """
 
 __version__ = "0.1.0"
@@ -46,6 +48,13 @@ from .factory import (
     preset_names,
     write_task_project,
 )
+from .profiles import (
+    DEFAULT_SERVER_VERSION,
+    ServerProfile,
+    UnsupportedServerVersionError,
+    get_profile,
+    supported_server_versions,
+)
 from .schemas import (
     ManifestV2,
     TaskCollectCustomV2,
@@ -66,14 +75,17 @@ pytest.register_assert_rewrite("pytest_taskcollect.checks.assertions")
 from .checks.assertions import (  # noqa: E402
     assert_collection_failed,
     assert_collection_ok,
+    assert_manifest_up_to_date,
     assert_manifest_valid,
     assert_task_output,
     assert_tasks_equal,
+    assert_tasks_start,
     assert_wheel_collectable,
 )
 
 __all__ = [
     "BROKEN_PACKAGES",
+    "DEFAULT_SERVER_VERSION",
     "HOSTILE_WHEELS",
     "PATCH_DELETE",
     "BuiltWheel",
@@ -88,6 +100,7 @@ __all__ = [
     "PackagePreset",
     "ProjectBuildError",
     "ServerOutcome",
+    "ServerProfile",
     "TaskArg",
     "TaskCollectCustomV2",
     "TaskCollectPipV2",
@@ -98,15 +111,18 @@ __all__ = [
     "TaskRunError",
     "TaskRunResult",
     "TaskSpec",
+    "UnsupportedServerVersionError",
     "WheelCache",
     "WheelCheckReport",
     "WheelProblem",
     "__version__",
     "assert_collection_failed",
     "assert_collection_ok",
+    "assert_manifest_up_to_date",
     "assert_manifest_valid",
     "assert_task_output",
     "assert_tasks_equal",
+    "assert_tasks_start",
     "assert_wheel_collectable",
     "broken_package_names",
     "build_hostile_wheel",
@@ -121,11 +137,13 @@ __all__ = [
     "fractal_tasks_mock_spec",
     "get_hostile_wheel",
     "get_preset",
+    "get_profile",
     "hostile_wheel_names",
     "normalize_package_name",
     "parse_wheel_filename",
     "parse_wheel_filename_strict",
     "preset_names",
     "run_task",
+    "supported_server_versions",
     "write_task_project",
 ]

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,8 +30,9 @@ from ..collection import (
     make_venv_self_contained,
 )
 from ..collection.custom_path import collect_custom
-from ..collection.settings import running_interpreter, running_python_version
 from ..schemas import TaskCollectCustomV2, TaskCollectPipV2
+from .progress_view import showing_progress
+from .python_option import resolve_python
 from .report import (
     CommandReport,
     UsageError,
@@ -45,6 +45,8 @@ from .report import (
 __all__ = [
     "MAX_JSON_DEPTH",
     "collection_settings",
+    "find_link",
+    "keep_venv_self_contained",
     "package_root_parent",
     "parse_pin",
     "read_json_file",
@@ -56,12 +58,6 @@ __all__ = [
 MAX_JSON_DEPTH = 200
 """How deeply a JSON input file may nest (a real manifest nests about ten levels)."""
 
-_BASE_EXECUTABLE = (
-    "import os, sys; "
-    "print(os.path.realpath(getattr(sys, '_base_executable', '') or sys.executable))"
-)
-"""Prints an interpreter's real base executable (``running_interpreter`` for another one)."""
-
 
 def parse_pin(value: str) -> tuple[str, str]:
     """``NAME=VERSION`` (an ``argparse`` type for ``--pin``)."""
@@ -71,7 +67,7 @@ def parse_pin(value: str) -> tuple[str, str]:
     return name.strip(), version.strip()
 
 
-def _find_link(value: str) -> str:
+def find_link(value: str) -> str:
     """A ``--find-links`` entry: a URL as is, a local path made absolute (it must exist)."""
     if "://" in value:
         return value
@@ -81,30 +77,15 @@ def _find_link(value: str) -> str:
     return str(path.absolute())
 
 
-def _interpreters(python: str | None) -> dict[str, Path]:
-    """The running interpreter, plus ``python<X.Y>`` from ``PATH`` for another requested
-    version, resolved to its base executable (not a pyenv shim or venv wrapper). Without one,
-    the server's "not available" rejection follows."""
-    interpreters = {running_python_version(): running_interpreter()}
-    found = shutil.which(f"python{python}") if python not in (None, *interpreters) else None
-    if found is not None:
-        completed = subprocess.run(
-            [found, "-c", _BASE_EXECUTABLE], capture_output=True, text=True, check=False
-        )
-        if completed.returncode == 0 and completed.stdout.strip():
-            interpreters[str(python)] = Path(completed.stdout.strip())
-    return interpreters
-
-
 def collection_settings(
-    tasks_dir: Path, *, python: str | None, find_links: Sequence[str], network: bool
+    tasks_dir: Path, *, interpreters: dict[str, Path], find_links: Sequence[str], network: bool
 ) -> CollectionSettings:
     """Settings for one command-line collection: offline (``--no-index`` plus the given
     ``--find-links``) unless ``network``, in which case pip and the version lookup use PyPI."""
     return CollectionSettings(
         tasks_dir=tasks_dir,
-        python_interpreters=_interpreters(python),
-        find_links=tuple(_find_link(link) for link in find_links),
+        python_interpreters=interpreters,
+        find_links=tuple(find_link(link) for link in find_links),
         no_index=not network,
     )
 
@@ -134,12 +115,14 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
     is_wheel = target.endswith(".whl") or _is_file(target)
     if is_wheel and not _is_file(target):
         raise UsageError(f"Wheel file {_shorten(target)} does not exist.")
+    python = resolve_python(args.python)
+    links = [find_link(link) for link in args.find_links]
     try:
         request = TaskCollectPipV2(
             package=None if is_wheel else target,
             package_version=args.version,
             package_extras=args.extras,
-            python_version=args.python,
+            python_version=python.version,
             pinned_package_versions=dict(args.pin) if args.pin else None,
         )
     except ValidationError as error:
@@ -149,22 +132,18 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
     tasks_dir = Path(args.tasks_dir).absolute() if keep else Path(tempfile.mkdtemp(prefix="tc-"))
     try:
         settings = collection_settings(
-            tasks_dir, python=args.python, find_links=args.find_links, network=args.network
+            tasks_dir, interpreters=python.interpreters, find_links=links, network=args.network
         )
-        progress(f"Collecting {target} (creating venv, pip install)...")
-        result = collect_pip(request, wheel=Path(target) if is_wheel else None, settings=settings)
+        with showing_progress(forced=args.progress, json_output=args.json):
+            result = collect_pip(
+                request, wheel=Path(target) if is_wheel else None, settings=settings
+            )
     finally:
         if not keep:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.tasks_dir = tasks_dir if keep else None
-    if keep and result.ok and result.task_group is not None and result.task_group.venv_path:
-        try:
-            make_venv_self_contained(result.task_group.venv_path)
-        except OSError as error:
-            report.warnings.append(
-                f"The kept venv could not be made self-contained ({error.strerror or error}); "
-                "it still links to virtualenv's app-data folder for pip and setuptools."
-            )
+    if keep:
+        keep_venv_self_contained(report, result)
     report.wheel = Path(target).name if is_wheel else None
     report.package_root_parent = package_root_parent(result)
     group = result.task_group
@@ -174,6 +153,21 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
             f"Python {group.python_version}): {task_count(result)}."
         )
     return _finish(report, result, Path(target).name if is_wheel else target)
+
+
+def keep_venv_self_contained(report: CommandReport, result: CollectionResult) -> None:
+    """Make the venv of a successful collection that the command keeps self-contained; when a
+    copy fails (a full disk), say so in a warning: the venv still works, with its links."""
+    group = result.task_group
+    if not result.ok or group is None or group.venv_path is None:
+        return
+    try:
+        make_venv_self_contained(group.venv_path)
+    except OSError as error:
+        report.warnings.append(
+            f"The kept venv could not be made self-contained ({error.strerror or error}); "
+            "it still links to virtualenv's app-data folder for pip and setuptools."
+        )
 
 
 def _is_file(path: str) -> bool:

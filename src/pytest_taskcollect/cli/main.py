@@ -2,13 +2,17 @@
 
 * ``taskcollect pip (PACKAGE | WHEEL)``: the pip path (``POST /api/v2/task/collect/pip/``);
 * ``taskcollect custom --manifest FILE ...``: the custom path (``.../collect/custom/``);
-* ``taskcollect check [PROJECT_DIR]``: build a project's wheel, collect it and start each task.
+* ``taskcollect check [PROJECT_DIR | WHEEL]``: build a project's wheel, collect it, start each
+  task and check that the manifest is up to date;
+* ``taskcollect wheelhouse PROJECT_OR_WHEEL --python X.Y --into DIR``: download the wheels a
+  collection needs, once, for offline checks.
 
 Human output by default, ``--json`` for a stable JSON document; progress lines on stderr.
-Exit status: 0 OK, 1 the collection or a check failed (or the system refused a file operation),
-2 usage error (argparse's own errors included), 130 interrupted by Ctrl-C (SIGINT), 143
-terminated (SIGTERM). A user error or an interrupt is told in one line, never with a traceback;
-an interrupted collection removes what it created first.
+Exit status: 0 OK, 1 the collection failed (or the system refused a file operation), 2 usage
+error (argparse's own errors included), 3 (``check``) collected, but some task does not start
+or the manifest is stale, 130 interrupted by Ctrl-C (SIGINT), 143 terminated (SIGTERM). A user
+error or an interrupt is told in one line, never with a traceback; an interrupted collection
+removes what it created first.
 """
 
 from __future__ import annotations
@@ -18,14 +22,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .. import __version__
+from ..checks.manifest_freshness import DEFAULT_TASK_LIST_PATH
 from ..collection.interrupts import Terminated, sigterm_raises
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
+from .python_option import python_argument
 from .report import CommandReport, UsageError, render_human, render_json
+from .wheelhouse import run_wheelhouse
 
 __all__ = ["build_parser", "main"]
 
-_PYTHON_HELP = "Python version X.Y of the collection venv (default: the running interpreter's)"
+_PYTHON_HELP = (
+    "Python X.Y of the collection venv, found in pyenv or as pythonX.Y on PATH, or X.Y=PATH "
+    "(default: the running interpreter)"
+)
 _OFFLINE = (
     "Offline by default: pip gets --no-index plus the --find-links sources; --network lets pip "
     "and the version lookup use PyPI, as the server does."
@@ -37,7 +47,7 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sources(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--python", metavar="X.Y", help=_PYTHON_HELP)
+    parser.add_argument("--python", metavar="X.Y[=PATH]", type=python_argument, help=_PYTHON_HELP)
     parser.add_argument(
         "--find-links",
         metavar="D",
@@ -47,6 +57,18 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--network", action="store_true", help="allow the package index (PyPI); default offline"
+    )
+
+
+def _add_request(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--extras", help="package extras, comma-separated without brackets")
+    parser.add_argument(
+        "--pin",
+        metavar="NAME=VER",
+        type=parse_pin,
+        action="append",
+        default=[],
+        help="a pinned package version (repeatable)",
     )
 
 
@@ -62,15 +84,7 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("target", metavar="PACKAGE | WHEEL", help="package name or wheel file")
     parser.add_argument("--version", help="package version (a prefix, as on the server)")
-    parser.add_argument("--extras", help="package extras, comma-separated without brackets")
-    parser.add_argument(
-        "--pin",
-        metavar="NAME=VER",
-        type=parse_pin,
-        action="append",
-        default=[],
-        help="a pinned package version (repeatable)",
-    )
+    _add_request(parser)
     parser.add_argument(
         "--tasks-dir", metavar="D", help="collect into this folder and keep it (FRACTAL_TASKS_DIR)"
     )
@@ -81,6 +95,7 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="do not use the package index (the default; overrides --network)",
     )
     _add_json(parser)
+    _add_progress(parser)
     parser.set_defaults(run=run_pip)
 
 
@@ -111,17 +126,29 @@ def _add_custom(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "check",
-        help="build a project's wheel, collect it, and start each task with --help",
+        help="build a project's wheel, collect it, start each task, check the manifest",
         description=(
-            "Build the project's wheel, check it statically, collect it through the pip path "
-            "into a temporary tasks dir, run each task executable with --help in the collected "
-            "venv and, with --smoke-args, run tasks for real. The project's own dependencies "
-            f"must be in --find-links unless --network is given. {_OFFLINE}"
+            "Build the project's wheel (or take a wheel), check it statically, collect it "
+            "through the pip path as the server would with these extras, pins and Python, run "
+            "each task executable with --help in the collected venv, rebuild the manifest with "
+            "the package's own tooling (fractal-task-tools) to see whether the committed one "
+            "is up to date and, with --smoke-args, run tasks for real. The project's own "
+            f"dependencies must be in --find-links unless --network is given. {_OFFLINE}"
+        ),
+        epilog=(
+            "Exit status: 0 fractal-server collects it and every task starts; 1 it would not "
+            "collect it; 2 usage error; 3 it collects, but some task does not start or the "
+            "committed manifest is stale."
         ),
     )
     parser.add_argument(
-        "project_dir", metavar="PROJECT_DIR", nargs="?", default=".", help="default: ."
+        "project_dir",
+        metavar="PROJECT_DIR | WHEEL",
+        nargs="?",
+        default=".",
+        help="a project folder or a wheel file (default: .)",
     )
+    _add_request(parser)
     parser.add_argument(
         "--smoke-args",
         metavar="FILE",
@@ -130,9 +157,86 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             '"parallel": {args}}}; "{workdir}" in strings is the run folder'
         ),
     )
+    parser.add_argument(
+        "--tasks-dir",
+        metavar="D",
+        help="collect into this folder and keep it; the next check with the same inputs and "
+        "the same D reuses that collection",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the tasks dir (a new temporary one by default)"
+    )
+    parser.add_argument(
+        "--task-list-path",
+        metavar="MODULE",
+        default=DEFAULT_TASK_LIST_PATH,
+        help="fractal-task-tools' task-list module, relative to the package "
+        f"(default: {DEFAULT_TASK_LIST_PATH})",
+    )
+    parser.add_argument(
+        "--no-manifest-check",
+        action="store_true",
+        help="do not rebuild the manifest to check that it is up to date",
+    )
     _add_sources(parser)
     _add_json(parser)
+    _add_progress(parser)
     parser.set_defaults(run=run_check)
+
+
+def _add_progress(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const=True,
+        default=None,
+        help="show progress on stderr even when it is not a terminal or with --json",
+    )
+    group.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_const",
+        const=False,
+        help="show no progress (default when stderr is not a terminal)",
+    )
+
+
+def _add_wheelhouse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "wheelhouse",
+        help="download a package's dependency wheels once, for offline checks",
+        description=(
+            "Download into DIR (pip download, binary wheels for Python X.Y on this platform) "
+            "every wheel that collecting PROJECT_OR_WHEEL needs: its dependencies with the "
+            "given extras, the pinned versions, and the pip and setuptools the server installs "
+            "first. Afterwards `taskcollect check PROJECT --find-links DIR` runs offline. Uses "
+            "the package index unless --no-index (then only --find-links)."
+        ),
+    )
+    parser.add_argument(
+        "target",
+        metavar="PROJECT_OR_WHEEL",
+        help="a project folder, a wheel file, or a requirement such as fractal-tasks-core==2.1.0",
+    )
+    parser.add_argument(
+        "--python", metavar="X.Y", type=python_argument, required=True, help="the target Python"
+    )
+    parser.add_argument("--into", metavar="DIR", required=True, help="the wheelhouse folder")
+    _add_request(parser)
+    parser.add_argument(
+        "--find-links",
+        metavar="D",
+        action="append",
+        default=[],
+        help="more sources of distributions (repeatable)",
+    )
+    parser.add_argument(
+        "--no-index", action="store_true", help="do not use the package index (only --find-links)"
+    )
+    _add_json(parser)
+    parser.set_defaults(run=run_wheelhouse, network=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,8 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
             "without running the server."
         ),
         epilog=(
-            "Exit status: 0 OK, 1 collection or check failed, 2 usage error, 130 interrupted "
-            "(Ctrl-C), 143 terminated (SIGTERM)."
+            "Exit status: 0 OK, 1 the collection failed (the server would not collect it), "
+            "2 usage error, 3 (check) it collects but some task does not start or the manifest "
+            "is stale, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
         ),
     )
     parser.add_argument(
@@ -155,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pip(commands)
     _add_custom(commands)
     _add_check(commands)
+    _add_wheelhouse(commands)
     return parser
 
 

@@ -31,9 +31,12 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .. import __version__
+from ..checks.manifest_freshness import ManifestFreshness
+from ..checks.verdict import EXIT_STATUS, Verdict
 from ..checks.wheel_check import WheelProblem
 from ..collection import CollectionResult
 from ..schemas import TaskCreateV2
+from .table import fit_table
 
 __all__ = [
     "KEEP_LOGS",
@@ -53,9 +56,18 @@ __all__ = [
     "write_log",
 ]
 
-Status = Literal["OK", "failed", "error"]
-"""``OK``; ``failed``: the collection or a check failed (exit 1); ``error``: unusable input
-(exit 2)."""
+Status = Literal["OK", "failed", "error", "problems"]
+"""``OK``; ``failed``: the collection failed (exit 1); ``error``: unusable input (exit 2);
+``problems``: collected, but some task does not start or the manifest is stale (``check``,
+exit 3)."""
+
+VERDICTS: dict[Status, Verdict | None] = {
+    "OK": Verdict.COLLECTS,
+    "failed": Verdict.DOES_NOT_COLLECT,
+    "problems": Verdict.COLLECTS_WITH_PROBLEMS,
+    "error": None,
+}
+"""The verdict each status stands for (``None``: a usage error, no verdict)."""
 
 
 class UsageError(Exception):
@@ -74,11 +86,13 @@ class TaskCheck:
     command: str
     ok: bool
     detail: str | None = None
+    hint: str | None = None
+    seconds: float | None = None
 
     @property
     def result(self) -> str:
-        """``"ok"`` or ``"FAILED: <detail>"``, for the table."""
-        return "ok" if self.ok else f"FAILED: {self.detail}"
+        """``"ok"`` or ``"FAILED"``, for the table (the detail is listed below it)."""
+        return "ok" if self.ok else "FAILED"
 
 
 @dataclass
@@ -103,16 +117,25 @@ class CommandReport:
     """The file name of the collected wheel (uploaded or built)."""
     wheel_problems: list[WheelProblem] = field(default_factory=list)
     """What the static wheel check found (``check`` only)."""
+    manifest: ManifestFreshness | None = None
+    """Whether the committed manifest is what the package's tooling rebuilds (``check``)."""
+    notes: list[str] = field(default_factory=list)
+    """Lines printed after the table (``check``: why tasks failed, what to do)."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per step of the command (``build``, ``collect``, ``help``, ..., ``total``)."""
 
-    def fail(self, stage: str, error: str) -> CommandReport:
-        """Record the first failure (``status="failed"``) and return the report."""
-        self.status, self.stage, self.error = "failed", stage, error
+    def fail(self, stage: str, error: str, status: Status = "failed") -> CommandReport:
+        """Record the first failure (``status="failed"``, or ``"problems"`` for a package
+        that collects with problems) and return the report."""
+        self.status, self.stage, self.error = status, stage, error
         return self
 
     @property
     def exit_status(self) -> int:
-        """0 for OK, 1 for a failed collection or check, 2 for a usage error."""
-        return {"OK": 0, "failed": 1, "error": 2}[self.status]
+        """0 for OK, 1 for a failed collection, 2 for a usage error, 3 for a package that
+        collects with problems."""
+        verdict = VERDICTS[self.status]
+        return 2 if verdict is None else EXIT_STATUS[verdict]
 
 
 def task_count(result: CollectionResult) -> str:
@@ -226,14 +249,6 @@ def display_command(command: str, package_root_parent: str | None) -> str:
     return command
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[index]) for row in (header, *rows)) for index in range(len(header))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (header, *rows)
-    ]
-
-
 def _task_rows(tasks: Sequence[TaskCreateV2], package_root_parent: str | None) -> list[list[str]]:
     rows = []
     for task in tasks:
@@ -254,15 +269,23 @@ def render_human(report: CommandReport) -> str:
         rows = [
             [check.task, check.type or "", check.command, check.result] for check in report.checks
         ]
-        lines += ["", *_table(header, rows)]
+        lines += ["", *fit_table(header, rows)]
     elif report.result is not None and report.result.tasks:
         header = ("TASK", "TYPE", "COMMAND")
-        lines += ["", *_table(header, _task_rows(report.result.tasks, report.package_root_parent))]
+        lines += [
+            "",
+            *fit_table(header, _task_rows(report.result.tasks, report.package_root_parent)),
+        ]
     if lines:
+        lines.append("")
+    lines += report.notes
+    if report.notes:
         lines.append("")
     lines += [f"Warning: {warning}" for warning in report.warnings]
     if report.status == "OK":
         lines.append("OK")
+    elif report.status == "problems":
+        lines.append(f"PROBLEMS at stage {report.stage!r}: {report.error}")
     else:
         lines.append(f"FAILED at stage {report.stage!r}: {report.error}")
     if report.tasks_dir is not None:
@@ -279,6 +302,7 @@ def report_document(report: CommandReport) -> dict[str, Any]:
         "taskcollect_version": __version__,
         "command": report.command,
         "status": report.status,
+        "verdict": verdict.value if (verdict := VERDICTS[report.status]) else None,
         "stage": report.stage,
         "error": report.error,
         "wheel": report.wheel,
@@ -298,6 +322,8 @@ def report_document(report: CommandReport) -> dict[str, Any]:
                 "command": check.command,
                 "ok": check.ok,
                 "detail": check.detail,
+                "hint": check.hint,
+                "seconds": check.seconds,
             }
             for check in report.checks
         ],
@@ -305,8 +331,33 @@ def report_document(report: CommandReport) -> dict[str, Any]:
             {"stage": problem.stage, "message": problem.message, "explanation": problem.explanation}
             for problem in report.wheel_problems
         ],
+        "manifest": _manifest_document(report.manifest),
+        "timings": {
+            **report.timings,
+            "collection_stages": dict(result.timings) if result is not None else {},
+        },
         "tasks_dir": str(report.tasks_dir) if report.tasks_dir else None,
         "log_path": str(report.log_path) if report.log_path else None,
+    }
+
+
+def _manifest_document(freshness: ManifestFreshness | None) -> dict[str, Any] | None:
+    """The manifest-freshness part of the JSON document."""
+    if freshness is None:
+        return None
+    return {
+        "status": freshness.status,
+        "reason": freshness.reason or None,
+        "tool": freshness.tool,
+        "differences": [
+            {
+                "path": item.path,
+                "kind": item.kind,
+                "committed": item.committed,
+                "rebuilt": item.rebuilt,
+            }
+            for item in freshness.differences
+        ],
     }
 
 

@@ -5,9 +5,11 @@ Modules: ``settings`` (``CollectionSettings``), ``result`` (``CollectionResult``
 ``venv`` (the venv and its seed), ``scripts`` (the bash templates, without bash),
 ``dist_info`` (pip show/freeze from metadata), ``venv_cache`` (venv reuse), ``tasks`` (manifest
 to ``TaskCreateV2``), ``server_quirks`` (where the server's bash would fail), ``activity_log``,
-``interrupts`` and ``leftovers`` (SIGINT/SIGTERM clean-up, folders of killed collections),
-``self_contained`` (kept venvs without links into virtualenv's app data) and ``pip_path``
-(``collect_pip`` itself).
+``progress`` (events for whoever waits on a collection), ``interpreter_discovery`` (a CPython
+``X.Y`` through pyenv or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded
+once), ``interrupts`` and ``leftovers`` (SIGINT/SIGTERM clean-up, folders of killed
+collections), ``self_contained`` (kept venvs without links into virtualenv's app data) and
+``pip_path`` (``collect_pip`` itself).
 """
 
 from .custom_path import collect_custom

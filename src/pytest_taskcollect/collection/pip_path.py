@@ -47,7 +47,7 @@ from ..schemas import (
     WheelFile,
 )
 from ..schemas.names import compare_package_names, normalize_package_name
-from . import venv_cache
+from . import progress, venv_cache
 from .activity_log import ActivityLog
 from .dist_info import PipEnvironment, scan_environment
 from .interpreters import InterpreterInfo, probe_interpreter
@@ -208,6 +208,7 @@ class _PipCollection:
         self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self._stage_started
         self.stage = stage
         self._stage_started = now
+        progress.emit("stage", stage)
 
     def _guard(self, stage: CollectionStage, step: Callable[[], T]) -> T:
         """Run ``step`` in ``stage``; any exception becomes that stage's failure."""
@@ -455,6 +456,7 @@ class _PipCollection:
         entry = venv_cache.lookup(self.cache_key) if self.cache_key else None
         if entry is not None and self._restore(entry):
             self.reused = entry
+            progress.emit("note", "venv", "reused the venv of an earlier collection")
             self.log.note(
                 f"reused the venv of an earlier collection of the same inputs "
                 f"({entry.venv_path}), copied and relocated; the pip output of scripts 1-3 "

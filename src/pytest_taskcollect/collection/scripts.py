@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..schemas import validate_cmd
+from . import progress
 from .activity_log import ActivityLog
 
 __all__ = [
@@ -152,17 +154,21 @@ class EmulatedScript:
         instead of printing it.
         """
         self.log.note(f"run: {shlex.join(argv)}")
+        on_line = progress.pip_line_listener()
         try:
-            proc = subprocess.run(
-                list(argv),
-                capture_output=True,
-                encoding="utf-8",
-                errors="replace",
-                env=self.env,
-                cwd=self.cwd,
-                timeout=self.timeout,
-                check=False,
-            )
+            if on_line is None:
+                proc = subprocess.run(
+                    list(argv),
+                    capture_output=True,
+                    encoding="utf-8",
+                    errors="replace",
+                    env=self.env,
+                    cwd=self.cwd,
+                    timeout=self.timeout,
+                    check=False,
+                )
+            else:
+                proc = _run_streaming(argv, self.env, self.cwd, self.timeout, on_line)
         except subprocess.TimeoutExpired as error:
             self._stderr.append(f"pytest-taskcollect: killed after {self.timeout} s: {error}\n")
             raise ScriptExit(124) from error
@@ -175,6 +181,55 @@ class EmulatedScript:
         if proc.returncode != 0:
             raise ScriptExit(proc.returncode)
         return proc
+
+
+def _run_streaming(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float | None,
+    on_line: Callable[[str], None],
+) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` with captured output, handing each stdout line to ``on_line`` as it
+    comes (for progress); stderr is drained by a thread. Raises ``TimeoutExpired`` like
+    ``subprocess.run`` after killing the process."""
+    with subprocess.Popen(
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        cwd=cwd,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        stderr_stream = proc.stderr
+        stderr: list[str] = []
+        drain = threading.Thread(target=lambda: stderr.append(stderr_stream.read()), daemon=True)
+        drain.start()
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
+        stdout: list[str] = []
+        try:
+            for line in proc.stdout:
+                stdout.append(line)
+                on_line(line)
+            returncode = proc.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+        drain.join()
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(list(argv), timeout or 0, "".join(stdout), "".join(stderr))
+    return subprocess.CompletedProcess(list(argv), returncode, "".join(stdout), "".join(stderr))
 
 
 def run_script(
