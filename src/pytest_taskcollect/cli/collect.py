@@ -38,6 +38,7 @@ from .report import (
     UsageError,
     describe_validation_error,
     progress,
+    shorten,
     task_count,
     write_log,
 )
@@ -114,7 +115,7 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
     target: str = args.target
     is_wheel = target.endswith(".whl") or _is_file(target)
     if is_wheel and not _is_file(target):
-        raise UsageError(f"Wheel file {_shorten(target)} does not exist.")
+        raise UsageError(f"Wheel file {shorten(target)} does not exist.")
     python = resolve_python(args.python)
     links = [find_link(link) for link in args.find_links]
     try:
@@ -178,11 +179,6 @@ def _is_file(path: str) -> bool:
         return False
 
 
-def _shorten(text: str, limit: int = 80) -> str:
-    """``text`` cut to ``limit`` characters for a message (a 5,000-character name is not read)."""
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
-
-
 def _json_depth(value: Any, limit: int) -> int:
     """How deeply ``value`` nests (without recursion), counting only up to ``limit + 1``."""
     deepest, stack = 0, [(value, 1)]
@@ -204,7 +200,7 @@ def _json_depth(value: Any, limit: int) -> int:
 def read_json_file(path: str, what: str) -> Any:
     """The JSON content of ``path``. A missing or unreadable file, text that is not UTF-8,
     invalid JSON or JSON nested deeper than ``MAX_JSON_DEPTH`` is a ``UsageError``."""
-    shown = _shorten(path)
+    shown = shorten(path)
     try:
         data = Path(path).read_bytes()
     except (OSError, ValueError) as error:

@@ -27,7 +27,7 @@ from ..collection.interrupts import Terminated, sigterm_raises
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
 from .python_option import python_argument
-from .report import CommandReport, UsageError, render_human, render_json
+from .report import CommandReport, UsageError, render_human, render_json, shorten
 from .wheelhouse import run_wheelhouse
 
 __all__ = ["build_parser", "main"]
@@ -287,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"taskcollect {args.command}: error: {error}", file=sys.stderr)
             return report.exit_status
     except OSError as error:  # the system refused a file operation (a full disk, permissions)
-        where = f" ({error.filename})" if error.filename else ""
+        where = f" ({shorten(str(error.filename))})" if error.filename else ""
         report = CommandReport(command=args.command).fail(
             "system", f"{error.strerror or error}{where}."
         )

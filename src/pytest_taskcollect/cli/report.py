@@ -52,6 +52,7 @@ __all__ = [
     "render_human",
     "render_json",
     "report_document",
+    "shorten",
     "task_count",
     "write_log",
 ]
@@ -227,6 +228,11 @@ def write_log(command: str, name: str, text: str) -> Path | None:
     with contextlib.suppress(OSError):
         _prune_logs(folder, Path(path))
     return Path(path)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for a message (a 5,000-character name is not read)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def describe_validation_error(what: str, error: ValidationError) -> str:
