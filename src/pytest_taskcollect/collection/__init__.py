@@ -7,12 +7,15 @@ Modules: ``settings`` (``CollectionSettings``), ``result`` (``CollectionResult``
 to ``TaskCreateV2``), ``server_quirks`` (where the server's bash would fail), ``activity_log``,
 ``progress`` (events for whoever waits on a collection), ``interpreter_discovery`` (a CPython
 ``X.Y`` through pyenv or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded
-once) and ``pip_path`` (``collect_pip`` itself).
+once), ``interrupts`` and ``leftovers`` (SIGINT/SIGTERM clean-up, folders of killed
+collections), ``self_contained`` (kept venvs without links into virtualenv's app data) and
+``pip_path`` (``collect_pip`` itself).
 """
 
 from .custom_path import collect_custom
 from .pip_path import collect_pip, parse_script_pip_show_stdout
 from .result import CollectedTaskGroup, CollectionError, CollectionResult, CollectionStage
+from .self_contained import make_venv_self_contained
 from .settings import CollectionMode, CollectionSettings
 from .tasks import check_task_files_exist, prepare_tasks_metadata
 from .versions import VersionLookupError, resolve_package_version
@@ -28,6 +31,7 @@ __all__ = [
     "check_task_files_exist",
     "collect_custom",
     "collect_pip",
+    "make_venv_self_contained",
     "parse_script_pip_show_stdout",
     "prepare_tasks_metadata",
     "resolve_package_version",

@@ -5,8 +5,10 @@ package's folder or its import name, and turns each manifest task into a command
 ``<python_interpreter> <package_root>/<executable>``. The server's checks run in its order with
 its messages (spec §3). Two things the server does not do, we add without changing the outcome:
 a command whose file is missing is reported in ``warnings`` (the server does not check), and
-where the server would answer HTTP 500 (an unhandled ``TaskCreateV2`` validation error, or a
-``package_name`` its ``shlex.split`` cannot parse) the result says so.
+where the server would answer HTTP 500 (an unhandled ``TaskCreateV2`` validation error, a
+``package_name`` its ``shlex.split`` cannot parse, or a path the operating system refuses, such
+as one holding a NUL byte) the result is a failure that says so: ``collect_custom`` never
+raises for its input.
 """
 
 from __future__ import annotations
@@ -82,8 +84,19 @@ def find_package_root(python_interpreter: str, package_name: str) -> Path:
     return Path(output)
 
 
+def _os_refuses(stage: CollectionStage, field: str, value: str, error: ValueError) -> _Rejected:
+    """The server's unhandled ``ValueError`` from ``os`` for a path (e.g. a NUL byte): HTTP 500."""
+    return _Rejected(stage, f"task_collect.{field}={value!r}: ValueError: {error}. {_HTTP_500}")
+
+
 def _check_interpreter(python_interpreter: str) -> None:
-    if not (os.access(python_interpreter, os.X_OK) and os.access(python_interpreter, os.R_OK)):
+    try:
+        accessible = os.access(python_interpreter, os.X_OK) and os.access(
+            python_interpreter, os.R_OK
+        )
+    except ValueError as error:
+        raise _os_refuses("python", "python_interpreter", python_interpreter, error) from error
+    if not accessible:
         raise _Rejected(
             "python",
             f"task_collect.python_interpreter={python_interpreter!r} is not accessible to the "
@@ -96,7 +109,11 @@ def _check_interpreter(python_interpreter: str) -> None:
 
 
 def _check_package_root(package_root: str) -> None:
-    if not os.access(package_root, os.R_OK):
+    try:
+        readable = os.access(package_root, os.R_OK)
+    except ValueError as error:
+        raise _os_refuses("paths", "package_root", package_root, error) from error
+    if not readable:
         raise _Rejected(
             "paths",
             f"task_collect.package_root={package_root!r} is not accessible to the Fractal user.",
@@ -164,6 +181,10 @@ def collect_custom(
             package_root = Path(request.package_root)
         else:
             assert request.package_name is not None  # the request model guarantees one of them
+            if "\0" in request.package_name:
+                raise _os_refuses(
+                    "paths", "package_name", request.package_name, ValueError("embedded null byte")
+                )
             try:
                 package_root = find_package_root(request.python_interpreter, request.package_name)
             except ValueError as error:
