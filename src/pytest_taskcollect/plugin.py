@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from .checks import assertrepr
-from .collection import CollectionResult, CollectionSettings
+from .collection import CollectionResult, CollectionSettings, make_venv_self_contained
 from .collection import collect_custom as _collect_custom
 from .collection import collect_pip as _collect_pip
 from .collection import collect_pip_form as _collect_pip_form
@@ -246,8 +246,12 @@ class _Collections:
         return result
 
     def cleanup(self) -> None:
-        """Remove the folders of successful collections (a failed one removed its own)."""
+        """Remove the folders of successful collections (a failed one removed its own); with
+        ``--taskcollect-keep``, make their venvs self-contained instead."""
         if _options(self.config).keep:
+            for result in self.results:
+                if result.ok and result.task_group is not None and result.task_group.venv_path:
+                    make_venv_self_contained(result.task_group.venv_path)
             return
         for result in self.results:
             if result.ok and result.task_group is not None and result.task_group.path:

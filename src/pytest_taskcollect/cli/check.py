@@ -50,7 +50,13 @@ from ..profiles import DEFAULT_SERVER_VERSION, get_profile
 from ..schemas.task import TaskCreateBase
 from ..schemas.task_collection import PipRequestBase
 from . import check_reuse
-from .collect import collection_settings, find_link, package_root_parent, read_json_file
+from .collect import (
+    collection_settings,
+    find_link,
+    keep_venv_self_contained,
+    package_root_parent,
+    read_json_file,
+)
 from .explain import display_target, explain_failure
 from .progress_view import showing_progress
 from .python_option import PythonChoice, resolve_python, unsupported_version_hint
@@ -512,6 +518,8 @@ def run_check(args: argparse.Namespace) -> CommandReport:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.timings["total"] = round(time.perf_counter() - started, 3)
     report.tasks_dir = tasks_dir if inputs.keep else None
+    if inputs.keep and report.result is not None:
+        keep_venv_self_contained(report, report.result)
     if not inputs.keep:
         _forget_removed_folder(report, tasks_dir)
     name = report.wheel or inputs.target.name

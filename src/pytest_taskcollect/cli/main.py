@@ -8,9 +8,11 @@
   collection needs, once, for offline checks.
 
 Human output by default, ``--json`` for a stable JSON document; progress lines on stderr.
-Exit status: 0 OK, 1 the collection failed, 2 usage error (argparse's own errors included),
-3 (``check``) collected, but some task does not start or the manifest is stale. A user error
-is told in one sentence, never with a traceback.
+Exit status: 0 OK, 1 the collection failed (or the system refused a file operation), 2 usage
+error (argparse's own errors included), 3 (``check``) collected, but some task does not start
+or the manifest is stale, 130 interrupted by Ctrl-C (SIGINT), 143 terminated (SIGTERM). A user
+error or an interrupt is told in one line, never with a traceback; an interrupted collection
+removes what it created first.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..checks.manifest_freshness import DEFAULT_TASK_LIST_PATH
+from ..collection.interrupts import Terminated, sigterm_raises
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
 from .python_option import python_argument
-from .report import CommandReport, UsageError, render_human, render_json
+from .report import CommandReport, UsageError, render_human, render_json, shorten
 from .server_option import add_server_option
 from .wheelhouse import run_wheelhouse
 
@@ -266,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "Exit status: 0 OK, 1 the collection failed (the server would not collect it), "
             "2 usage error, 3 (check) it collects but some task does not start or the manifest "
-            "is stale."
+            "is stale, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
         ),
     )
     parser.add_argument(
@@ -282,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(command: str, signal_name: str) -> None:
+    print(
+        f"taskcollect {command}: interrupted by {signal_name}; what it had created was removed.",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``taskcollect`` and return its exit status."""
     args = build_parser().parse_args(argv)
@@ -289,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.network = False
     command: Callable[[argparse.Namespace], CommandReport] = args.run
     try:
-        report = command(args)
+        with sigterm_raises(redeliver=False):
+            report = command(args)
     except UsageError as error:
         report = CommandReport(command=args.command, status="error", stage="usage")
         report.server_version = getattr(args, "server_version", report.server_version)
@@ -297,5 +308,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.json:
             print(f"taskcollect {args.command}: error: {error}", file=sys.stderr)
             return report.exit_status
+    except OSError as error:  # the system refused a file operation (a full disk, permissions)
+        where = f" ({shorten(str(error.filename))})" if error.filename else ""
+        report = CommandReport(command=args.command).fail(
+            "system", f"{error.strerror or error}{where}."
+        )
+        if not args.json:
+            print(f"taskcollect {args.command}: error: {report.error}", file=sys.stderr)
+            return report.exit_status
+    except KeyboardInterrupt:
+        _interrupted(args.command, "Ctrl-C (SIGINT)")
+        return 130
+    except Terminated:
+        _interrupted(args.command, "SIGTERM")
+        return 143
     print(render_json(report) if args.json else render_human(report))
     return report.exit_status

@@ -10,9 +10,11 @@ venv and its seed), ``scripts`` (the bash templates, without bash), ``shell_read
 from metadata), ``venv_cache`` (venv reuse), ``tasks`` (manifest to task records),
 ``server_quirks`` (where the server's bash would fail), ``activity_log``, ``progress`` (events
 for whoever waits on a collection), ``interpreter_discovery`` (a CPython ``X.Y`` through pyenv
-or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded once), ``pip_path``
-(``collect_pip``), ``pip_form`` (``collect_pip_form``), ``custom_path`` (``collect_custom``)
-and ``pixi_path`` (``collect_pixi``).
+or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded once), ``interrupts``
+and ``leftovers`` (SIGINT/SIGTERM clean-up, folders of killed collections), ``self_contained``
+(kept venvs without links into virtualenv's app data), ``pip_path`` (``collect_pip``),
+``pip_form`` (``collect_pip_form``), ``custom_path`` (``collect_custom``) and ``pixi_path``
+(``collect_pixi``).
 """
 
 from .configuration import ConfigurationError
@@ -28,6 +30,7 @@ from .result import (
     CollectionStage,
     TaskGroupRecord,
 )
+from .self_contained import make_venv_self_contained
 from .settings import CollectionMode, CollectionSettings, PixiSettings
 from .tasks import check_task_files_exist, prepare_tasks_metadata
 from .versions import VersionLookupError, resolve_package_version
@@ -50,6 +53,7 @@ __all__ = [
     "collect_pip",
     "collect_pip_form",
     "collect_pixi",
+    "make_venv_self_contained",
     "parse_script_pip_show_stdout",
     "prepare_tasks_metadata",
     "resolve_package_version",

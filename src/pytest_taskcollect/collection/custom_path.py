@@ -5,11 +5,12 @@ package's folder or its import name, and turns each manifest task into a command
 ``<python_interpreter> <package_root>/<executable>``. The server's checks run in its order with
 its messages (spec §3). Two things the server does not do, we add without changing the outcome:
 a command whose file is missing is reported in ``warnings`` (the server does not check), and
-where the server would answer HTTP 500 (an unhandled ``TaskCreateV2`` validation error, or a
-``package_name`` its ``shlex.split`` cannot parse) the result says so. Per release (the
-settings' profile): the request model (paths normalised and ``..`` refused from 2.18.0,
-``version`` required from 2.23.1), the group's ``version`` (none in 2.14.5, the request's from
-2.14.6), the record's columns and the ``TaskCreate`` model.
+where the server would answer HTTP 500 (an unhandled ``TaskCreateV2`` validation error, a
+``package_name`` its ``shlex.split`` cannot parse, or a path the operating system refuses, such
+as one holding a NUL byte) the result is a failure that says so: ``collect_custom`` never
+raises for its input. Per release (the settings' profile): the request model (paths normalised
+and ``..`` refused from 2.18.0, ``version`` required from 2.23.1), the group's ``version`` (none
+in 2.14.5, the request's from 2.14.6), the record's columns and the ``TaskCreate`` model.
 """
 
 from __future__ import annotations
@@ -91,8 +92,24 @@ def find_package_root(python_interpreter: str, package_name: str) -> Path:
     return Path(output)
 
 
-def _check_interpreter(python_interpreter: str) -> None:
-    if not (os.access(python_interpreter, os.X_OK) and os.access(python_interpreter, os.R_OK)):
+def _os_refuses(
+    stage: CollectionStage, field: str, value: str, error: ValueError, release: str
+) -> _Rejected:
+    """The server's unhandled ``ValueError`` from ``os`` for a path (e.g. a NUL byte): HTTP 500."""
+    message = f"task_collect.{field}={value!r}: ValueError: {error}. {_http_500(release)}"
+    return _Rejected(stage, message)
+
+
+def _check_interpreter(python_interpreter: str, release: str) -> None:
+    try:
+        accessible = os.access(python_interpreter, os.X_OK) and os.access(
+            python_interpreter, os.R_OK
+        )
+    except ValueError as error:
+        raise _os_refuses(
+            "python", "python_interpreter", python_interpreter, error, release
+        ) from error
+    if not accessible:
         raise _Rejected(
             "python",
             f"task_collect.python_interpreter={python_interpreter!r} is not accessible to the "
@@ -104,8 +121,12 @@ def _check_interpreter(python_interpreter: str) -> None:
         )
 
 
-def _check_package_root(package_root: str) -> None:
-    if not os.access(package_root, os.R_OK):
+def _check_package_root(package_root: str, release: str) -> None:
+    try:
+        readable = os.access(package_root, os.R_OK)
+    except ValueError as error:
+        raise _os_refuses("paths", "package_root", package_root, error, release) from error
+    if not readable:
         raise _Rejected(
             "paths",
             f"task_collect.package_root={package_root!r} is not accessible to the Fractal user.",
@@ -228,7 +249,7 @@ def collect_custom(request: CustomRequestBase, *, settings: CollectionSettings) 
     tick = time.perf_counter()
     try:
         log.info("START custom collection")
-        _check_interpreter(request.python_interpreter)
+        _check_interpreter(request.python_interpreter, settings.server_version)
         timings["python"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
@@ -236,10 +257,18 @@ def collect_custom(request: CustomRequestBase, *, settings: CollectionSettings) 
         if crash is not None:
             warnings.append(crash)
         if request.package_root is not None:
-            _check_package_root(request.package_root)
+            _check_package_root(request.package_root, settings.server_version)
             package_root = Path(request.package_root)
         else:
             assert request.package_name is not None  # the request model guarantees one of them
+            if "\0" in request.package_name:
+                raise _os_refuses(
+                    "paths",
+                    "package_name",
+                    request.package_name,
+                    ValueError("embedded null byte"),
+                    settings.server_version,
+                )
             try:
                 package_root = find_package_root(request.python_interpreter, request.package_name)
             except ValueError as error:

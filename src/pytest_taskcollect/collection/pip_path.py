@@ -5,8 +5,11 @@ run in order, with the server's messages (spec §2): request rules, Python versi
 lookup, task-group paths, then the bash templates (venv, pip install, pip freeze, pip show, and
 venv size up to 2.18.1), the package-name check, the manifest, the tasks and the task-file
 check. On any failure after the group folder was created, that folder is removed (and only that
-one). What changed between releases is read from ``settings.profile``: the request model, the
-Python check and its message, the pip cap, the pin sequence and how bash reads the pin lists
+one); so it is on an interrupt (Ctrl-C, or SIGTERM: see ``interrupts``), after which the
+interrupt goes on. A folder left by a collection that was killed outright is recognised
+(``leftovers``) and the server's "already exists" refusal comes with a warning that says how to
+clear it. What changed between releases is read from ``settings.profile``: the request model,
+the Python check and its message, the pip cap, the pin sequence and how bash reads the pin lists
 (``install_lines``: an input that would run a command on the server is reported, never run),
 ``pip show`` once, ``fractal_task_group_id.txt``, the file check's token, the record's columns
 and the log's wording.
@@ -53,6 +56,8 @@ from .activity_log import ActivityLog
 from .dist_info import PipEnvironment, scan_environment
 from .install_lines import InstallHazard, PinList, hazards, jsonb_order, pin_lists
 from .interpreters import InterpreterInfo, probe_interpreter
+from .interrupts import signals_deferred, sigterm_raises
+from .leftovers import explain_existing_folder, mark_unfinished, unmark
 from .pip_request import (
     RequestRejected,
     TaskGroupPlan,
@@ -121,9 +126,12 @@ def collect_pip(
     ``FractalUploadedFile``) or a path (uploaded under its file name). Without it,
     ``request.package`` is installed by name from the configured sources. The collection never
     raises for a collection failure: it returns a ``CollectionResult`` with
-    ``status="failed"``, the stage and the server's message (see ``raise_for_status``).
+    ``status="failed"``, the stage and the server's message (see ``raise_for_status``). An
+    interrupt (``KeyboardInterrupt``, or SIGTERM in the main thread) removes the task-group
+    folder the collection created, then propagates.
     """
-    return _PipCollection(request, wheel, settings).run()
+    with sigterm_raises():
+        return _PipCollection(request, wheel, settings).run()
 
 
 class _Failed(Exception):
@@ -279,6 +287,9 @@ class _PipCollection:
             origin = check_request(request, self.wheel)
         except (RequestRejected, OSError) as error:
             raise self._reject("request", str(error)) from error
+        except ValueError as error:  # a path the operating system refuses (a NUL byte)
+            message = f"Cannot read the wheel file {self.wheel_input!r}: {error}."
+            raise self._reject("request", message) from error
 
         self._enter("python")
         python_version = request.python_version or settings.default_python_version
@@ -319,6 +330,7 @@ class _PipCollection:
         except RequestRejected as error:
             raise self._reject("paths", str(error)) from error
         if Path(self.plan.path).exists():
+            self._explain_existing_folder()
             raise self._reject("paths", f"{self.plan.path} already exists.")
         if self.wheel is not None:
             self.wheel_path = (Path(self.plan.path) / self.wheel.filename).as_posix()
@@ -376,21 +388,37 @@ class _PipCollection:
             self._run_scripts()
             self._build_tasks()
         except Exception as error:
+            self._remove_created_folder(logged=True)
             failure = error if isinstance(error, _Failed) else _Failed(self.stage, str(error))
-            if self.created_path:
-                log.info(f"Now delete folder {plan.path}")
-                try:
-                    shutil.rmtree(plan.path)
-                    log.info(f"Deleted folder {plan.path}")
-                except Exception as rm_error:
-                    log.error(f"Removing folder failed.\nOriginal error:\n{rm_error}")
             log.warning(f"Task collect failed. Original error: {failure.message}")
             if failure is error:
                 raise
             raise failure from error
+        except BaseException:  # KeyboardInterrupt, Terminated: clean up, then let it go on
+            self._remove_created_folder(logged=False)
+            raise
+        unmark(plan.path)
         log.info("finalising - START")
         log.info("finalising - END")
         log.info("END")
+
+    def _remove_created_folder(self, *, logged: bool) -> None:
+        """Remove the task-group folder if this collection created it, shielded from a second
+        interrupt; ``logged``: as the server's failure path does, with its log lines."""
+        assert self.plan is not None
+        if not self.created_path:
+            return
+        path, log = self.plan.path, self.log
+        with signals_deferred():
+            if not logged:
+                shutil.rmtree(path, ignore_errors=True)
+                return
+            log.info(f"Now delete folder {path}")
+            try:
+                shutil.rmtree(path)
+                log.info(f"Deleted folder {path}")
+            except Exception as rm_error:
+                log.error(f"Removing folder failed.\nOriginal error:\n{rm_error}")
 
     def _create_folder(self) -> None:
         assert self.plan is not None
@@ -401,11 +429,13 @@ class _PipCollection:
             Path(plan.path).mkdir(parents=True)
         except FileExistsError as error:
             message = f"{plan.path} already exists."
+            self._explain_existing_folder()
             self.log.error(message)
             raise _Failed("paths", message) from error
         except OSError as error:
             raise _Failed("paths", str(error)) from error
         self.created_path = True
+        self._guard("paths", lambda: mark_unfinished(plan.path))
         self.log.info(f"Created {plan.path}")
         if self.profile.writes_task_group_id_file:
             id_file = (Path(plan.path) / TASK_GROUP_ID_FILENAME).as_posix()
@@ -417,6 +447,13 @@ class _PipCollection:
             self.log.info(f"Write wheel-file contents into {wheel_path}")
             self._guard("paths", lambda: Path(wheel_path).write_bytes(wheel.contents))
             self.group = self.group.model_copy(update={archive_field(self.profile): wheel_path})
+
+    def _explain_existing_folder(self) -> None:
+        """A warning saying how to clear the folder, when it is an unfinished collection's."""
+        assert self.plan is not None
+        explanation = explain_existing_folder(self.plan.path)
+        if explanation is not None:
+            self.warnings.append(explanation)
 
     def _script(self, template: str, body: Callable[[EmulatedScript], T]) -> tuple[T, str]:
         assert self.plan is not None
