@@ -250,7 +250,8 @@ def run_script(
     """Run one template the way ``_customize_and_run_template`` + ``execute_command_sync`` do.
 
     Returns ``body``'s value and the script's stdout. Raises ``ValueError`` when the command
-    line ``bash <script path>`` has a forbidden character (the server's ``validate_cmd``), and
+    line ``bash <script path>`` has a forbidden character (the server's ``validate_cmd``) or a
+    quote ``shlex.split`` cannot close (the server splits it before running it), and
     ``RuntimeError`` with the server's message when the script fails.
     """
     script_path = f"{scripts_dir}/{prefix}{template}"
@@ -259,6 +260,7 @@ def run_script(
     log.debug(f"Now run '{command}' ")
     log.debug(f"START subprocess call to '{command}'")
     validate_cmd(command)
+    shlex.split(command)  # raises as the server's execute_command_sync does, before any run
     script = EmulatedScript(
         command=command, log=log, env=env, cwd=cwd, timeout=timeout, log_tag=log_tag
     )

@@ -177,6 +177,7 @@ def _cache_root() -> Path:
             _owner_lock = handle
             _remove_stale_roots(root.parent, root)
             atexit.register(shutil.rmtree, root, ignore_errors=True)
+            atexit.register(handle.close)  # runs first: the lock goes before its folder
             _root = root
         return _root
 
