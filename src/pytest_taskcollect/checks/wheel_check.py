@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -322,7 +323,9 @@ class _WheelChecker:
             )
             return self._unchecked_plan(pkg_name, version)
         try:
-            validate_cmd(f"bash {plan.path}/scripts/{int(time.time())}_collect_1_create_venv.sh")
+            command = f"bash {plan.path}/scripts/{int(time.time())}_collect_1_create_venv.sh"
+            validate_cmd(command)
+            shlex.split(command)  # the server splits the command line before running it
         except ValueError as error:
             self.problem(
                 "venv",

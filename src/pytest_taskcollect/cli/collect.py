@@ -1,9 +1,10 @@
 """``taskcollect pip`` and ``taskcollect custom``: one collection, as fractal-server runs it.
 
-The command-line arguments become the server's request (``TaskCollectPipV2`` or
-``TaskCollectCustomV2``) and ``CollectionSettings``; the library does the collection. A request
-the server would reject with a 422 (``ValidationError``) is reported as a failure at stage
-``"request"``, naming the field and the rule. Local paths given on the command line are made
+The command-line arguments become the request of the release chosen with ``--server-version``
+(``TaskCollectPipV2`` or ``TaskCollectCustomV2`` for 2.14.5, ``TaskCollectPip``... later) and
+``CollectionSettings``; the library does the collection. A request the server would reject with
+a 422 (``ValidationError``) is reported as a failure at stage ``"request"``, naming the field and
+the rule. Local paths given on the command line are made
 absolute, because pip runs in the task group's folder and the server requires absolute paths.
 With ``--tasks-dir`` the collected venv is kept, so it is made self-contained
 (``make_venv_self_contained``): it keeps working when virtualenv's app-data folder is cleaned.
@@ -30,7 +31,8 @@ from ..collection import (
     make_venv_self_contained,
 )
 from ..collection.custom_path import collect_custom
-from ..schemas import TaskCollectCustomV2, TaskCollectPipV2
+from ..profiles import DEFAULT_SERVER_VERSION, get_profile
+from ..schemas.task_collection import CustomRequestBase, PipRequestBase
 from .progress_view import showing_progress
 from .python_option import resolve_python
 from .report import (
@@ -42,6 +44,7 @@ from .report import (
     task_count,
     write_log,
 )
+from .server_option import pin_fields
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -79,12 +82,18 @@ def find_link(value: str) -> str:
 
 
 def collection_settings(
-    tasks_dir: Path, *, interpreters: dict[str, Path], find_links: Sequence[str], network: bool
+    tasks_dir: Path,
+    *,
+    interpreters: dict[str, Path],
+    find_links: Sequence[str],
+    network: bool,
+    server_version: str = DEFAULT_SERVER_VERSION,
 ) -> CollectionSettings:
     """Settings for one command-line collection: offline (``--no-index`` plus the given
     ``--find-links``) unless ``network``, in which case pip and the version lookup use PyPI."""
     return CollectionSettings(
         tasks_dir=tasks_dir,
+        server_version=server_version,
         python_interpreters=interpreters,
         find_links=tuple(find_link(link) for link in find_links),
         no_index=not network,
@@ -111,29 +120,36 @@ def _finish(report: CommandReport, result: CollectionResult, name: str) -> Comma
 
 def run_pip(args: argparse.Namespace) -> CommandReport:
     """``taskcollect pip``: collect a wheel file or a package by name."""
-    report = CommandReport(command="pip")
+    profile = get_profile(args.server_version)
+    report = CommandReport(command="pip", server_version=profile.version)
     target: str = args.target
     is_wheel = target.endswith(".whl") or _is_file(target)
     if is_wheel and not _is_file(target):
         raise UsageError(f"Wheel file {shorten(target)} does not exist.")
-    python = resolve_python(args.python)
+    python = resolve_python(args.python, profile)
     links = [find_link(link) for link in args.find_links]
+    pins = pin_fields(args, profile)
     try:
-        request = TaskCollectPipV2(
+        request = profile.schemas.pip_request(
             package=None if is_wheel else target,
             package_version=args.version,
             package_extras=args.extras,
             python_version=python.version,
-            pinned_package_versions=dict(args.pin) if args.pin else None,
+            **pins,
         )
     except ValidationError as error:
         return report.fail("request", describe_validation_error("request", error))
+    assert isinstance(request, PipRequestBase)
 
     keep = args.tasks_dir is not None
     tasks_dir = Path(args.tasks_dir).absolute() if keep else Path(tempfile.mkdtemp(prefix="tc-"))
     try:
         settings = collection_settings(
-            tasks_dir, interpreters=python.interpreters, find_links=links, network=args.network
+            tasks_dir,
+            interpreters=python.interpreters,
+            find_links=links,
+            network=args.network,
+            server_version=profile.version,
         )
         with showing_progress(forced=args.progress, json_output=args.json):
             result = collect_pip(
@@ -227,21 +243,27 @@ def read_json_file(path: str, what: str) -> Any:
 
 def run_custom(args: argparse.Namespace) -> CommandReport:
     """``taskcollect custom``: collect the tasks of an already-installed package."""
-    report = CommandReport(command="custom")
+    profile = get_profile(args.server_version)
+    report = CommandReport(command="custom", server_version=profile.version)
     manifest = read_json_file(args.manifest, "manifest")
     try:
-        request = TaskCollectCustomV2(
+        request = profile.schemas.custom_request(
             manifest=manifest,
             python_interpreter=os.path.abspath(args.python_interpreter),
             label=args.label,
             package_root=os.path.abspath(args.package_root) if args.package_root else None,
             package_name=args.package_name,
-            version=args.version,
+            # not sent when not given, as a client omits it (a missing version is required
+            # from 2.23.1: "Field required")
+            **({"version": args.version} if args.version is not None else {}),
         )
     except ValidationError as error:
         return report.fail("request", describe_validation_error("request", error))
+    assert isinstance(request, CustomRequestBase)
     # A custom collection writes nothing: the tasks dir is required by the settings only.
-    settings = CollectionSettings(tasks_dir=Path(tempfile.gettempdir()))
+    settings = CollectionSettings(
+        tasks_dir=Path(tempfile.gettempdir()), server_version=profile.version
+    )
     progress(f"Collecting the tasks of {args.manifest} (custom path)...")
     result = collect_custom(request, settings=settings)
     if request.package_root is not None:

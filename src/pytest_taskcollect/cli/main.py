@@ -28,6 +28,7 @@ from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
 from .python_option import python_argument
 from .report import CommandReport, UsageError, render_human, render_json, shorten
+from .server_option import add_server_option
 from .wheelhouse import run_wheelhouse
 
 __all__ = ["build_parser", "main"]
@@ -68,8 +69,19 @@ def _add_request(parser: argparse.ArgumentParser) -> None:
         type=parse_pin,
         action="append",
         default=[],
-        help="a pinned package version (repeatable)",
+        help="a pinned package version, installed after the package (repeatable; from "
+        "fractal-server 2.16.0 the same as --pin-post)",
     )
+    for when, where in (("pre", "before"), ("post", "after")):
+        parser.add_argument(
+            f"--pin-{when}",
+            metavar="NAME=VER",
+            type=parse_pin,
+            action="append",
+            default=[],
+            help=f"a pinned version installed {where} the package (repeatable; fractal-server "
+            "2.16.0 on)",
+        )
 
 
 def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,7 +89,8 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "pip",
         help="collect a wheel file or a package by name (the server's pip path)",
         description=(
-            "Collect a package as fractal-server 2.14.5's pip endpoint does. An argument ending "
+            "Collect a package as fractal-server's pip endpoint does (2.14.5 unless "
+            "--server-version). An argument ending "
             f"in .whl, or an existing file, is uploaded as a wheel; otherwise it is a package "
             f"name. {_OFFLINE} The tasks dir is temporary unless --tasks-dir is given."
         ),
@@ -94,6 +107,7 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="do not use the package index (the default; overrides --network)",
     )
+    add_server_option(parser)
     _add_json(parser)
     _add_progress(parser)
     parser.set_defaults(run=run_pip)
@@ -105,7 +119,8 @@ def _add_custom(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="collect the tasks of an installed package (the server's custom path)",
         description=(
             "Collect tasks from a manifest and an existing interpreter and package, as "
-            "fractal-server 2.14.5's custom endpoint does. Nothing is installed."
+            "fractal-server's custom endpoint does (2.14.5 unless --server-version; from "
+            "2.23.1 --version is required). Nothing is installed."
         ),
     )
     parser.add_argument("--manifest", metavar="FILE", required=True, help="the manifest JSON")
@@ -119,6 +134,7 @@ def _add_custom(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     parser.add_argument("--label", metavar="L", required=True, help="the task group's name")
     parser.add_argument("--version", metavar="V", help="version recorded on the tasks")
+    add_server_option(parser)
     _add_json(parser)
     parser.set_defaults(run=run_custom)
 
@@ -179,6 +195,7 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="do not rebuild the manifest to check that it is up to date",
     )
     _add_sources(parser)
+    add_server_option(parser)
     _add_json(parser)
     _add_progress(parser)
     parser.set_defaults(run=run_check)
@@ -235,6 +252,7 @@ def _add_wheelhouse(commands: argparse._SubParsersAction[argparse.ArgumentParser
     parser.add_argument(
         "--no-index", action="store_true", help="do not use the package index (only --find-links)"
     )
+    add_server_option(parser)
     _add_json(parser)
     parser.set_defaults(run=run_wheelhouse, network=True)
 
@@ -244,8 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="taskcollect",
         description=(
-            "Check that fractal-server 2.14.5 would collect a Fractal task package, "
-            "without running the server."
+            "Check that fractal-server (2.14.5 by default, any release to 2.26.0 with "
+            "--server-version) would collect a Fractal task package, without running the "
+            "server."
         ),
         epilog=(
             "Exit status: 0 OK, 1 the collection failed (the server would not collect it), "
@@ -254,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__} (fractal-server 2.14.5)"
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__} (fractal-server 2.14.5 to 2.26.0; default 2.14.5)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_pip(commands)
@@ -282,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = command(args)
     except UsageError as error:
         report = CommandReport(command=args.command, status="error", stage="usage")
+        report.server_version = getattr(args, "server_version", report.server_version)
         report.error = str(error)
         if not args.json:
             print(f"taskcollect {args.command}: error: {error}", file=sys.stderr)

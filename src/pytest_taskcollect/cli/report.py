@@ -35,7 +35,8 @@ from ..checks.manifest_freshness import ManifestFreshness
 from ..checks.verdict import EXIT_STATUS, Verdict
 from ..checks.wheel_check import WheelProblem
 from ..collection import CollectionResult
-from ..schemas import TaskCreateV2
+from ..profiles import DEFAULT_SERVER_VERSION
+from ..schemas.task import TaskCreateBase
 from .table import fit_table
 
 __all__ = [
@@ -124,6 +125,8 @@ class CommandReport:
     """Lines printed after the table (``check``: why tasks failed, what to do)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step of the command (``build``, ``collect``, ``help``, ..., ``total``)."""
+    server_version: str = DEFAULT_SERVER_VERSION
+    """The fractal-server release the command emulated."""
 
     def fail(self, stage: str, error: str, status: Status = "failed") -> CommandReport:
         """Record the first failure (``status="failed"``, or ``"problems"`` for a package
@@ -255,7 +258,7 @@ def display_command(command: str, package_root_parent: str | None) -> str:
     return command
 
 
-def _task_rows(tasks: Sequence[TaskCreateV2], package_root_parent: str | None) -> list[list[str]]:
+def _task_rows(tasks: Sequence[TaskCreateBase], package_root_parent: str | None) -> list[list[str]]:
     rows = []
     for task in tasks:
         for command in (task.command_non_parallel, task.command_parallel):
@@ -268,7 +271,7 @@ def _task_rows(tasks: Sequence[TaskCreateV2], package_root_parent: str | None) -
 
 def render_human(report: CommandReport) -> str:
     """The report as text: headline, table (task checks, or the collected tasks), warnings,
-    then the outcome, the kept tasks dir and the log path."""
+    then the outcome, the emulated release, the kept tasks dir and the log path."""
     lines = [report.headline] if report.headline else []
     if report.checks:
         header: tuple[str, ...] = ("TASK", "TYPE", "COMMAND", "RESULT")
@@ -294,6 +297,7 @@ def render_human(report: CommandReport) -> str:
         lines.append(f"PROBLEMS at stage {report.stage!r}: {report.error}")
     else:
         lines.append(f"FAILED at stage {report.stage!r}: {report.error}")
+    lines.append(f"Emulated: fractal-server {report.server_version}")
     if report.tasks_dir is not None:
         lines.append(f"Tasks dir (kept): {report.tasks_dir}")
     if report.log_path is not None:
@@ -307,6 +311,7 @@ def report_document(report: CommandReport) -> dict[str, Any]:
     return {
         "taskcollect_version": __version__,
         "command": report.command,
+        "server_version": report.server_version,
         "status": report.status,
         "verdict": verdict.value if (verdict := VERDICTS[report.status]) else None,
         "stage": report.stage,

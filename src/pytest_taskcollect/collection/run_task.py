@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..schemas import InitTaskOutput, TaskCreateV2, TaskOutput
+from ..schemas import InitTaskOutput, TaskOutput
+from ..schemas.task import TaskCreateBase
 from ..schemas.task_interface import (
     TaskOutputValidationError,
     cast_and_validate_init_task_output,
@@ -95,14 +96,14 @@ class TaskRunResult:
             )
 
 
-def _command_for(task: TaskCreateV2, kind: TaskKind) -> str:
+def _command_for(task: TaskCreateBase, kind: TaskKind) -> str:
     command = task.command_non_parallel if kind == "non_parallel" else task.command_parallel
     if command is None:
         raise ValueError(f"Task {task.name!r} has no command_{kind}, so it cannot run as {kind!r}.")
     return command
 
 
-def expects_init_output(task: TaskCreateV2, kind: TaskKind) -> bool:
+def expects_init_output(task: TaskCreateBase, kind: TaskKind) -> bool:
     """The non-parallel part of a compound task is its init step."""
     return kind == "non_parallel" and task.type in _COMPOUND_TYPES
 
@@ -115,7 +116,7 @@ def run_folder_label(task_name: str) -> str:
 
 
 def run_task(
-    task: TaskCreateV2,
+    task: TaskCreateBase,
     *,
     args: dict[str, Any],
     kind: TaskKind,

@@ -52,7 +52,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..schemas import WheelFile
+from ..schemas.task_collection import UploadedFileBase
 from .activity_log import ActivityLog
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
@@ -177,6 +177,7 @@ def _cache_root() -> Path:
             _owner_lock = handle
             _remove_stale_roots(root.parent, root)
             atexit.register(shutil.rmtree, root, ignore_errors=True)
+            atexit.register(handle.close)  # runs first: the lock goes before its folder
             _root = root
         return _root
 
@@ -210,7 +211,7 @@ def _fingerprint(link: str) -> object:
 def cache_key(
     *,
     plan: TaskGroupPlan,
-    wheel: WheelFile | None,
+    wheel: UploadedFileBase | None,
     info: InterpreterInfo,
     settings: CollectionSettings,
     find_links: list[str],
@@ -231,11 +232,12 @@ def cache_key(
         "pkg_name": plan.pkg_name,
         "version": plan.version,
         "extras": plan.pip_extras,
-        "pins": plan.pinned_package_versions_string,
+        "pins": {field: pins or {} for field, pins in plan.pins.items()},
+        "server_version": settings.server_version,
         "wheel": None
         if wheel is None
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
-        "max_pip_version": settings.max_pip_version,
+        "pip_cap": settings.pip_cap,
         "find_links": [find_links, fingerprints],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

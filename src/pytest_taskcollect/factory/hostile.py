@@ -537,11 +537,12 @@ def version_zero_width_space(package: _Package) -> bytes:
     return package.wheel()
 
 
-@_hostile(_Package("version-with-quotes", version="0.0.1'\""), (None, ""))
+@_hostile(_Package("version-with-quotes", version="0.0.1'\""), ("venv", "No closing quotation"))
 def version_with_quotes(package: _Package) -> bytes:
-    """Version ``0.0.1'"`` (a single and a double quote). pip up to 24.0 installs it (a legacy
-    version), and the collection succeeds, with a warning that the server's unquoted shell
-    variables would break on the quotes. The check agrees, with the same warning."""
+    """Version ``0.0.1'"`` (a single and a double quote). pip up to 24.0 would install it (a
+    legacy version), but the task-group path holds the version, and the server runs its first
+    script as ``shlex.split("bash <path>/scripts/...")``, which raises "No closing quotation":
+    the collection fails at stage ``venv`` before anything is installed. The check agrees."""
     return package.wheel()
 
 
