@@ -12,6 +12,10 @@
 * **second collection**: ``collect_pip`` of the same wheel into another tasks dir, the venv
   of an earlier collection being reused (copied and relocated).
 * **faithful collection**: ``collect_pip`` in faithful mode, for reference.
+* **cold collection, 2.26.0**: the cold collection under ``server_version="2.26.0"``, for
+  reference: no pip cap, so its install step really runs ``pip install pip setuptools
+  --upgrade`` (offline it installs virtualenv's newer setuptools), one ``pip show``, no venv-size
+  step.
 
 Targets: cold <= 0.15x the server sequence; second <= 0.05x. virtualenv's app-data image is
 warmed first (once per machine in real life: about 3 s the very first time).
@@ -116,8 +120,13 @@ def main() -> None:
         def second() -> float:
             return timed_collection(settings("second"), wheel)
 
+        def cold_latest() -> float:
+            venv_cache.clear()
+            return timed_collection(settings("latest", server_version="2.26.0"), wheel)
+
         runs: dict[str, Callable[[], float]] = {
             "cold": cold,
+            "cold_latest": cold_latest,
             "second": second,
             "faithful": lambda: timed_collection(
                 settings("faithful", mode="faithful", reuse_venvs=False), wheel
@@ -135,6 +144,7 @@ def main() -> None:
         ("cold", "cold collection (fast mode)"),
         ("second", "second collection, same wheel"),
         ("faithful", "faithful mode, for reference"),
+        ("cold_latest", "cold collection, 2.26.0"),
     ):
         print(f"{label:<33} {summary(times[name])}")
     cold_ratio = statistics.median(times["cold"]) / baseline

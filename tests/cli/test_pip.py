@@ -22,7 +22,17 @@ def test_wheel_is_collected(taskcollect: Run, task_package: TaskPackageFactory) 
     assert "python fractal_tasks_mock/create_cellvoyager_ome_zarr.py" in lines[3]
     assert "OK" in lines
     assert "Tasks dir (kept)" not in completed.stdout
-    assert f"Collecting {wheel.path} (creating venv, pip install)..." in completed.stderr
+    assert completed.stderr == ""  # no progress: stderr is not a terminal
+
+
+def test_progress_on_request(taskcollect: Run, task_package: TaskPackageFactory) -> None:
+    completed = taskcollect("pip", task_package("fractal_tasks_mock").path, "--progress", "--json")
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert document(completed)["status"] == "OK"  # stdout holds only the JSON document
+    stages = [line.split("] ", 1)[1] for line in completed.stderr.splitlines()]
+    assert stages[:2] == ["creating the venv", "pip install"]
+    assert "  installed 1 package" in stages
 
 
 def test_broken_wheel_fails_like_the_server(

@@ -28,7 +28,12 @@ USAGE_ERRORS = {
         "--find-links nowhere: no such",
     ),
     "not a project": (("check", "."), "is not a Python project: it has no pyproject.toml"),
-    "no project dir": (("check", "nowhere"), "nowhere is not a directory."),
+    "no project dir": (("check", "nowhere"), "nowhere is neither a project folder nor a wheel"),
+    "bad python": (("check", "--python", "3"), "expected X.Y or X.Y=PATH"),
+    "python path unusable": (
+        ("check", "--python", "3.11=/nonexistent/python3.11"),
+        "--python 3.11: no usable Python 3.11: --python /nonexistent/python3.11 cannot be run",
+    ),
     "smoke args list": (("check", ".", "--smoke-args", "list.json"), "must hold a JSON object"),
     "no package root or name": (
         (*CUSTOM, "bad.json"),
@@ -49,7 +54,9 @@ def test_version(taskcollect: Run) -> None:
     completed = taskcollect("--version")
 
     assert completed.returncode == 0
-    assert completed.stdout == f"taskcollect {__version__} (fractal-server 2.14.5)\n"
+    assert completed.stdout == (
+        f"taskcollect {__version__} (fractal-server 2.14.5 to 2.26.0; default 2.14.5)\n"
+    )
 
 
 @pytest.mark.parametrize(("args", "message"), USAGE_ERRORS.values(), ids=USAGE_ERRORS)

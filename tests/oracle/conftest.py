@@ -1,22 +1,19 @@
-"""Fixtures of the oracle suite: the server venv and both implementations' results on the corpus."""
+"""Fixtures of the oracle suite: one real fractal-server per release, and both implementations'
+results on the corpus for each release."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-from support.fractal_server_venv import ensure_server_venv
+from support.fractal_server_venv import ensure_server_venv, server_import_env
 
 from .corpus import Case, build_corpus
 from .runner import Comparison, run_evaluate
 
-
-@pytest.fixture(scope="session")
-def server_python() -> Path:
-    """Interpreter of the cached fractal-server 2.14.5 venv (built on first use)."""
-    return ensure_server_venv("2.14.5")
+ORACLE_RELEASES = ("2.14.5", "2.18.5", "2.25.4", "2.26.0")
+"""The releases checked: the default, the newest one on Python 3.11, and the two newest."""
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +22,23 @@ def corpus() -> list[Case]:
     return build_corpus()
 
 
-@pytest.fixture(scope="session")
-def comparisons(server_python: Path, corpus: list[Case]) -> list[Comparison]:
-    """Both implementations' results on the corpus (one subprocess each).
+@pytest.fixture(scope="session", params=ORACLE_RELEASES)
+def release(request: pytest.FixtureRequest) -> str:
+    """The fractal-server release under comparison."""
+    return str(request.param)
 
-    The server runs isolated (``-I``) so the dev environment cannot leak into its venv; ours
-    runs with the test interpreter and environment, like the rest of the test suite.
+
+@pytest.fixture(scope="session")
+def comparisons(release: str, corpus: list[Case]) -> list[Comparison]:
+    """Both implementations' results on the corpus for ``release`` (one subprocess each).
+
+    The server runs isolated (``-I``) in its own venv (built on first use), with the
+    environment its settings need at import time; ours runs with the test interpreter and
+    environment, reading the release's models from ``get_profile(release).schemas``.
     """
-    server = run_evaluate([str(server_python), "-I"], "server", corpus)
-    ours = run_evaluate([sys.executable], "ours", corpus)
+    server_python = ensure_server_venv(release)
+    server = run_evaluate(
+        [str(server_python), "-I"], "server", release, corpus, env=server_import_env()
+    )
+    ours = run_evaluate([sys.executable], "ours", release, corpus)
     return [Comparison(c, s, o) for c, s, o in zip(corpus, server, ours, strict=True)]

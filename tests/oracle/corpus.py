@@ -1,7 +1,10 @@
 """The oracle corpus: hand-picked cases from the spec plus a seeded random generator.
 
 Hand-picked cases cover the schema, ``validate_cmd`` and package-name cases of spec §5.3, the
-observed examples of §1 and the wheel-filename table of §4. Generated cases (``random.Random``
+observed examples of §1, the wheel-filename table of §4 and what later releases changed
+(``_hand_release_models``: pre/post pins with ``[]`` names, Python 3.13-3.15, ``..`` and ``.``
+paths, required versions, ``MISSING`` dumps). The same corpus runs against every release, so
+inputs carry both 2.14.5's and the later field names. Generated cases (``random.Random``
 with a fixed seed, so every run sees the same corpus) aim at the places where a
 re-implementation drifts: whitespace handling (pydantic strips Unicode whitespace from values,
 ``valdict_keys`` uses ``str.strip`` on keys, and the two disagree on e.g. ``\\x1c``), renamed
@@ -31,14 +34,14 @@ SEED = 20250512
 GENERATED_PER_TARGET: dict[str, int] = {
     "TaskManifestV2": 300,
     "ManifestV2": 300,
-    "TaskCollectPipV2": 250,
-    "TaskCollectCustomV2": 200,
+    "TaskCollectPipV2": 350,
+    "TaskCollectCustomV2": 250,
     "WheelFile": 60,
     "TaskCreateV2": 300,
-    "TaskGroupCreateV2": 150,
-    "TaskGroupCreateV2Strict": 150,
+    "TaskGroupCreateV2": 200,
+    "TaskGroupCreateV2Strict": 200,
     "NonEmptyStr": 80,
-    "AbsolutePathStr": 80,
+    "AbsolutePathStr": 120,
     "HttpUrlStr": 100,
     "DictStrAny": 80,
     "DictStrStr": 80,
@@ -80,8 +83,20 @@ BAD_URLS = [
 ]  # fmt: skip
 ABSOLUTE_PATHS = [
     "/a", "/", "//a", "/a/", "/a/../b", "/a/./b", "/some/python", "/somewhere", "/tmp/x y",
-    "/ä/ö", "/usr/bin/python3.11", "/root/pkg",
+    "/ä/ö", "/usr/bin/python3.11", "/root/pkg", "/a/b/..", "/..", "/./a/", "/a//b/./c/",
+    "/a/..b/c", "/a/.../b",
 ]  # fmt: skip
+"""Absolute paths, some with ``..`` parts (rejected from 2.18.0) or ``.``, ``//`` and trailing
+slashes (normalised from 2.18.0)."""
+PYTHON_VERSIONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15", None]
+"""Every ``python_version`` some release accepts (3.13 from 2.15.7, 3.14 from 2.17.0, 3.15
+from 2.25.3)."""
+PIN_FIELDS = [
+    "pinned_package_versions",
+    "pinned_package_versions_pre",
+    "pinned_package_versions_post",
+]
+"""The pin field of 2.14.5, and the two that replace it in 2.16.0."""
 ODD_PATHS = [
     "/p(1)/python", "/x;rm", "/r$oot", "/a`b`", "a", "./a", "../a", "~/a", "non/absolute/path",
     "C:\\x", "", "   ",
@@ -358,17 +373,22 @@ def gen_pip(rng: random.Random) -> Any:
         out["python_version"] = pick(
             rng,
             level,
-            lambda: rng.choice(["3.9", "3.10", "3.11", "3.12", None]),
-            ["3.13", "3.8", " 3.10", 3.1, "3.1O", 3],
+            lambda: rng.choice(PYTHON_VERSIONS),
+            ["3.8", " 3.10", 3.1, "3.1O", 3, "3.16"],
         )
     if rng.random() < 0.5:
 
         def pin() -> Any:
             return pick(rng, level, lambda: pad(rng, "1.0.0"), odd_cmd)
 
-        out["pinned_package_versions"] = pick(
-            rng, level, lambda: keyed_dict(rng, pin, level), [None, [], "a==1"]
-        )
+        def pins() -> dict[str, Any]:
+            out = keyed_dict(rng, pin, level)
+            if rng.random() < 0.3:  # extras in a pinned name: allowed from 2.17.2
+                out[pad(rng, f"{rng.choice(WORDS)}[{rng.choice(['x', 'a,b', ''])}]")] = pin()
+            return out
+
+        for field in rng.sample(PIN_FIELDS, k=rng.choice([1, 1, 2])):
+            out[field] = pick(rng, level, pins, [None, [], "a==1"])
     if rng.random() < level / 2:
         out[rng.choice(["foo", "file", "package "])] = "x"
     return out if rng.random() >= level / 5 else rng.choice([None, [], "package"])
@@ -480,8 +500,14 @@ def gen_task_create(rng: random.Random) -> Any:
 
 
 def gen_task_group(rng: random.Random) -> Any:
-    """A task group: missing / relative / blank fields, lax ints and bools, pins."""
+    """A task group: missing / relative / blank fields, lax ints and bools, pins.
+
+    Half of the groups use the field names of 2.15.0 and later (``archive_path``, ``env_info``,
+    ``pixi_version``, ``_pre``/``_post`` pins, ``resource_id`` from 2.17.0), so every release
+    sees both groups it accepts and groups with fields it does not know.
+    """
     level = rng.choice(CHAOS_LEVELS)
+    modern = rng.random() < 0.5
 
     def strings() -> Any:
         return pick(rng, level, lambda: word(rng), ODD_STRINGS)
@@ -507,9 +533,13 @@ def gen_task_group(rng: random.Random) -> Any:
         out["user_group_id"] = pick(rng, level, lambda: rng.choice([None, 1]), ["2", 2.0, "g"])
     if rng.random() < 0.3:
         out["active"] = pick(rng, level, lambda: rng.random() < 0.5, BOOLISH)
+    if modern and rng.random() < 0.7:
+        out["resource_id"] = pick(rng, level, lambda: rng.choice([1, 2]), ["1", None, "r"])
+    if modern and rng.random() < 0.3:
+        out["pixi_version"] = strings()
     if rng.random() < 0.4:
-        out["wheel_path"] = path(rng, level)
-    for field in ("pip_extras", "pip_freeze"):
+        out["archive_path" if modern else "wheel_path"] = path(rng, level)
+    for field in ("pip_extras", "env_info" if modern else "pip_freeze"):
         if rng.random() < 0.4:
             out[field] = strings()
     if rng.random() < 0.3:
@@ -517,9 +547,9 @@ def gen_task_group(rng: random.Random) -> Any:
         def value() -> Any:
             return pick(rng, level, lambda: pad(rng, "1.0"), ["", 1, None])
 
-        out["pinned_package_versions"] = pick(
-            rng, level, lambda: keyed_dict(rng, value, level), [None, []]
-        )
+        pin_fields = PIN_FIELDS[1:] if modern else PIN_FIELDS[:1]
+        for field in rng.sample(pin_fields, k=rng.randint(1, len(pin_fields))):
+            out[field] = pick(rng, level, lambda: keyed_dict(rng, value, level), [None, []])
     if rng.random() < level / 3:
         out["id"] = 1
     return out
@@ -627,9 +657,11 @@ GENERATORS: dict[str, Callable[[random.Random], Any]] = {
     "DictStrStr": gen_dict_str_str,
     "ListUniqueNonEmptyString": gen_list_unique,
     "TypeFilters": gen_type_filters,
-    "TaskGroupV2OriginEnum": gen_enum(["pypi", "wheel-file", "other"]),
+    "TaskGroupV2OriginEnum": gen_enum(["pypi", "wheel-file", "pixi", "other"]),
     "TaskGroupActivityStatusV2": gen_enum(["pending", "ongoing", "failed", "OK"]),
-    "TaskGroupActivityActionV2": gen_enum(["collect", "deactivate", "reactivate"]),
+    "TaskGroupActivityActionV2": gen_enum(
+        ["collect", "deactivate", "reactivate", "delete", "reset"]
+    ),
     "validate_cmd": gen_validate_cmd,
     "parse_wheel_filename": wheel_filename,
     "normalize_package_name": package_name,
@@ -867,10 +899,73 @@ def _hand_models() -> list[tuple[str, Any, str]]:
     add(tc, {"name": "n", "command_parallel": "c", "command_non_parallel": "d"}, "§1.7 compound")
     add(tc, {"name": "n", "command_parallel": "c", "type": "converter_compound"}, "§1.7 kept")
 
+    cases += _hand_release_models(mock)
+
     wf = "WheelFile"
     add(wf, {"filename": "x.whl", "contents": {"__bytes_hex__": "504b0304"}}, "§1.3 bytes")
     add(wf, {"filename": "x.whl", "contents": "text", "extra": 1}, "§1.3 extra ignored")
     add(wf, {"filename": "x.whl"}, "§1.3 missing contents")
+    return cases
+
+
+def _hand_release_models(mock: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Cases of the fields and rules that later releases changed (evolution notes §1-§2)."""
+    pip, cc, tc = "TaskCollectPipV2", "TaskCollectCustomV2", "TaskCreateV2"
+    tg, tgs = "TaskGroupCreateV2", "TaskGroupCreateV2Strict"
+    custom = {"manifest": mock, "python_interpreter": "/some/python", "label": "label"}
+    cases: list[tuple[str, Any, str]] = []
+    for version in ("3.12", "3.13", "3.14", "3.15", "3.16"):
+        cases.append((pip, {"package": "p", "python_version": version}, "releases: Python"))
+    for pins, why in (
+        ({"pinned_package_versions_pre": {"a": "1"}}, "pre pins"),
+        ({"pinned_package_versions_post": {" b ": " 2 ", "a": "1"}}, "post pins, key moved"),
+        ({"pinned_package_versions_pre": {"a[x]": "1"}}, "extras in a pre-pin name"),
+        ({"pinned_package_versions_post": {"a[x,y]": "1"}}, "extras in a post-pin name"),
+        ({"pinned_package_versions_post": {"a": "1[x]"}}, "brackets in a pin version"),
+        ({"pinned_package_versions_pre": {"a;b": "1"}}, "forbidden char in a pre-pin name"),
+        ({"pinned_package_versions_post": {"numpy": "1.26 touch /tmp/x"}}, "whitespace pin"),
+        ({"pinned_package_versions_pre": {}, "pinned_package_versions_post": None}, "empty"),
+        ({"pinned_package_versions": {"a": "1"}, "pinned_package_versions_pre": {}}, "both"),
+    ):
+        cases.append((pip, {"package": "p", **pins}, f"releases: {why}"))
+    for fields, why in (
+        ({"python_interpreter": "/a/../python", "package_root": "/r"}, ".. in the interpreter"),
+        ({"python_interpreter": "/a/./bin//python", "package_root": "/r/x/"}, "normalised"),
+        ({"package_root": "/r/.."}, "trailing .. in the root"),
+        ({"package_name": "pkg", "version": "  1.0  "}, "version given"),
+        ({"package_name": "pkg"}, "version missing (required from 2.23.1)"),
+        ({"package_name": "pkg", "version": None}, "version None"),
+        ({"package_name": "pkg", "version": ""}, "version empty"),
+    ):
+        cases.append((cc, {**custom, **fields}, f"releases: {why}"))
+    for fields, why in (
+        ({"command_parallel": "c", "version": "1"}, "unset fields dumped or omitted"),
+        ({"command_parallel": "c"}, "version missing (required from 2.23.1)"),
+        ({"command_non_parallel": "c", "version": "1", "args_schema_version": "v2"}, "all set"),
+        ({"command_parallel": None, "command_non_parallel": "c", "version": "1"}, "None"),
+        ({"version": "1"}, "no command"),
+        ({"command_parallel": "c", "version": "1", "type": "converter_compound"}, "enum kept"),
+        ({"command_parallel": "c", "version": "1", "type": "serial"}, "bad type"),
+    ):
+        cases.append((tc, {"name": "n", **fields}, f"releases: {why}"))
+    group = {"user_id": 1, "origin": "pypi", "pkg_name": "x", "version": "1"}
+    modern = {**group, "resource_id": 1}
+    strict = {**modern, "path": "/a/./b/", "venv_path": "/a/b/venv", "python_version": "3.12"}
+    for target, fields, why in (
+        (tg, group, "no resource_id (required from 2.17.0)"),
+        (tg, modern, "unset fields dumped or omitted"),
+        (tg, {**modern, "origin": "pixi", "pixi_version": "0.41"}, "pixi origin"),
+        (tg, {**modern, "archive_path": "/a/x.whl", "env_info": "a==1"}, "new record names"),
+        (tg, {**modern, "wheel_path": "/a/x.whl", "pip_freeze": "a==1"}, "old record names"),
+        (tg, {k: v for k, v in modern.items() if k != "version"}, "version missing"),
+        (tg, {**modern, "version": None}, "version None"),
+        (tg, {**modern, "path": None}, "explicit None path"),
+        (tg, {**modern, "pinned_package_versions_post": {" b ": "2", "a": "1"}}, "post pins"),
+        (tgs, strict, "strict, path normalised from 2.18.0"),
+        (tgs, {**strict, "path": "/a/../b"}, "strict, .. in path"),
+        (tgs, {k: v for k, v in strict.items() if k != "resource_id"}, "strict, no resource"),
+    ):
+        cases.append((target, fields, f"releases: {why}"))
     return cases
 
 
@@ -903,6 +998,11 @@ def _hand_other() -> list[tuple[str, Any, str]]:
         ("AbsolutePathStr", "non/absolute/path", "§5.3 relative"),
         ("AbsolutePathStr", "/a/../b", "§1.1 not normalised"),
         ("AbsolutePathStr", "/a/", "§1.1 trailing slash kept"),
+        ("AbsolutePathStr", "/a/./b/", "releases: normalised from 2.18.0"),
+        ("AbsolutePathStr", "//a//b", "releases: normpath keeps a leading //"),
+        ("AbsolutePathStr", "/a/b/..", "releases: trailing .. rejected from 2.18.0"),
+        ("AbsolutePathStr", "/..", "releases: root .. rejected from 2.18.0"),
+        ("AbsolutePathStr", "/a/..b", "releases: '..b' is no .. part"),
         ("HttpUrlStr", "not-an-url", "§1.1 relative URL"),
         ("HttpUrlStr", "ftp://x.org", "§1.1 scheme"),
         ("HttpUrlStr", "https://", "§1.1 empty host"),
@@ -920,8 +1020,10 @@ def _hand_other() -> list[tuple[str, Any, str]]:
     ]
     for enum_name, values in (
         ("TaskGroupV2OriginEnum", ["pypi", "wheel-file", "other", "local", "PYPI", "WHEELFILE"]),
+        ("TaskGroupV2OriginEnum", ["pixi"]),
         ("TaskGroupActivityStatusV2", ["pending", "ongoing", "failed", "OK", "ok", "PENDING"]),
         ("TaskGroupActivityActionV2", ["collect", "deactivate", "reactivate", "COLLECT", 1]),
+        ("TaskGroupActivityActionV2", ["delete", "reset"]),
     ):
         cases += [(enum_name, value, "§1.8 enum lookup") for value in values]
     for filename in (

@@ -1,13 +1,15 @@
 """Run oracle cases through one implementation and print normalised results.
 
-Usage: ``python evaluate.py --impl server|ours < cases.json > results.json``
+Usage: ``python evaluate.py --impl server|ours --release 2.26.0 < payload.json > results.json``
 
-This script is standalone on purpose: it is run by the interpreter of the fractal-server 2.14.5
-venv (``--impl server``) and by the test interpreter (``--impl ours``), so it imports nothing
-from the test suite and only needs pydantic plus the implementation under test.
+This script is standalone on purpose: it is run by the interpreter of a fractal-server venv
+(``--impl server``) and by the test interpreter (``--impl ours``, which reads the release's
+models from ``get_profile(release).schemas``), so it imports nothing from the test suite and
+only needs pydantic plus the implementation under test.
 
-Input: a JSON list of cases ``{"target": NAME, "input": VALUE}``. Output: a JSON list, in the
-same order, of results:
+Input: ``{"names": {TARGET: RELEASE_NAME}, "cases": [{"target": TARGET, "input": VALUE}]}``.
+Targets carry 2.14.5's names; ``names`` gives each one's name in the release (``WheelFile`` is
+``FractalUploadedFile`` from 2.15.0). Output: a JSON list, in the case order, of results:
 
 * ``{"outcome": "accepted", "value": ...}`` -- for models ``model_dump(mode="json")`` plus the
   sorted ``model_fields_set`` and ``repr`` (which shows enum-vs-str field types), for the
@@ -80,32 +82,26 @@ TARGETS = MODEL_TARGETS + TYPE_TARGETS + ENUM_TARGETS + FUNCTION_TARGETS + (SCHE
 
 _SERVER_SCHEMAS = "fractal_server.app.schemas.v2"
 _SERVER_NAMES = "fractal_server.tasks.v2.utils_package_names"
-SERVER_LOCATIONS: dict[str, tuple[str, str]] = {
-    "TaskManifestV2": (f"{_SERVER_SCHEMAS}.manifest", "TaskManifestV2"),
-    "ManifestV2": (f"{_SERVER_SCHEMAS}.manifest", "ManifestV2"),
-    "TaskCollectPipV2": (f"{_SERVER_SCHEMAS}.task_collection", "TaskCollectPipV2"),
-    "TaskCollectCustomV2": (f"{_SERVER_SCHEMAS}.task_collection", "TaskCollectCustomV2"),
-    "WheelFile": (f"{_SERVER_SCHEMAS}.task_collection", "WheelFile"),
-    "TaskCreateV2": (f"{_SERVER_SCHEMAS}.task", "TaskCreateV2"),
-    "TaskGroupCreateV2": (f"{_SERVER_SCHEMAS}.task_group", "TaskGroupCreateV2"),
-    "TaskGroupCreateV2Strict": (f"{_SERVER_SCHEMAS}.task_group", "TaskGroupCreateV2Strict"),
-    **{name: ("fractal_server.types", name) for name in TYPE_TARGETS},
-    **{name: (f"{_SERVER_SCHEMAS}.task_group", name) for name in ENUM_TARGETS},
-    "validate_cmd": ("fractal_server.string_tools", "validate_cmd"),
-    "parse_wheel_filename": (_SERVER_NAMES, "_parse_wheel_filename"),
-    "normalize_package_name": (_SERVER_NAMES, "normalize_package_name"),
-    "compare_package_names": (_SERVER_NAMES, "compare_package_names"),
+SERVER_MODULES: dict[str, str] = {
+    "TaskManifestV2": f"{_SERVER_SCHEMAS}.manifest",
+    "ManifestV2": f"{_SERVER_SCHEMAS}.manifest",
+    "TaskCollectPipV2": f"{_SERVER_SCHEMAS}.task_collection",
+    "TaskCollectCustomV2": f"{_SERVER_SCHEMAS}.task_collection",
+    "WheelFile": f"{_SERVER_SCHEMAS}.task_collection",
+    "TaskCreateV2": f"{_SERVER_SCHEMAS}.task",
+    "TaskGroupCreateV2": f"{_SERVER_SCHEMAS}.task_group",
+    "TaskGroupCreateV2Strict": f"{_SERVER_SCHEMAS}.task_group",
+    **{name: "fractal_server.types" for name in TYPE_TARGETS},
+    **{name: f"{_SERVER_SCHEMAS}.task_group" for name in ENUM_TARGETS},
+    "validate_cmd": "fractal_server.string_tools",
+    "parse_wheel_filename": _SERVER_NAMES,
+    "normalize_package_name": _SERVER_NAMES,
+    "compare_package_names": _SERVER_NAMES,
 }
-OUR_LOCATIONS: dict[str, tuple[str, str]] = {
-    **{
-        name: ("pytest_taskcollect.schemas", name)
-        for name in MODEL_TARGETS + TYPE_TARGETS + ENUM_TARGETS + ("validate_cmd",)
-    },
-    **{
-        name: ("pytest_taskcollect.schemas.names", name)
-        for name in ("parse_wheel_filename", "normalize_package_name", "compare_package_names")
-    },
-}
+"""Where the server defines each target (the attribute is the release's name for it)."""
+OUR_NAME_HELPERS = ("parse_wheel_filename", "normalize_package_name", "compare_package_names")
+"""Targets taken from ``pytest_taskcollect.schemas.names``; every other target comes from the
+release's namespace, ``get_profile(release).schemas``."""
 
 LOGGER_NAME = "taskcollect-oracle"
 """Passed to ``compare_package_names`` (the server requires a logger name)."""
@@ -185,13 +181,11 @@ def _without_descriptions(value: Any) -> Any:
     return value
 
 
-def _json_schema(locations: dict[str, tuple[str, str]]) -> Callable[[str], Any]:
-    """Validate step of ``model_json_schema``: import the named model, return its schema."""
+def _json_schema(models: dict[str, Any]) -> Callable[[str], Any]:
+    """Validate step of ``model_json_schema``: the named model target's schema."""
 
-    def schema(model_name: str) -> Any:
-        module_name, attribute = locations[model_name]
-        model = getattr(importlib.import_module(module_name), attribute)
-        return _without_descriptions(model.model_json_schema())
+    def schema(target: str) -> Any:
+        return _without_descriptions(models[target].model_json_schema())
 
     return schema
 
@@ -240,20 +234,45 @@ def _runner(target: str, obj: Any) -> Runner:
     raise KeyError(f"unknown target {target!r}")
 
 
-def load_runners(impl: str) -> dict[str, Runner | str]:
-    """Import every target of ``impl``; a missing one maps to the import error's text."""
-    locations = SERVER_LOCATIONS if impl == "server" else OUR_LOCATIONS
-    runners: dict[str, Runner | str] = {SCHEMA_TARGET: (_json_schema(locations), _identity)}
+def _server_object(target: str, name: str) -> Any:
+    """The server's object for a target, by the release's name (``_parse_wheel_filename`` is
+    private on the server)."""
+    attribute = "_parse_wheel_filename" if target == "parse_wheel_filename" else name
+    return getattr(importlib.import_module(SERVER_MODULES[target]), attribute)
+
+
+def _our_object(target: str, name: str, release: str) -> Any:
+    """Our object for a target: the release's namespace, or the name helpers."""
+    if target in OUR_NAME_HELPERS:
+        return getattr(importlib.import_module("pytest_taskcollect.schemas.names"), name)
+    from pytest_taskcollect import get_profile
+
+    return get_profile(release).schemas.names[name]
+
+
+def load_runners(impl: str, release: str, names: dict[str, str]) -> dict[str, Runner | str]:
+    """Import every target of ``impl`` for ``release``; a missing one maps to the error text.
+
+    ``names`` maps each target to the release's name for it (``TaskCollectPipV2`` is
+    ``TaskCollectPip`` from 2.18.0).
+    """
+    runners: dict[str, Runner | str] = {}
+    models: dict[str, Any] = {}
     for target in TARGETS:
         if target == SCHEMA_TARGET:
             continue
-        module_name, attribute = locations[target]
         try:
-            obj = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as error:
-            runners[target] = f"{module_name}.{attribute}: {type(error).__name__}: {error}"
+            if impl == "server":
+                obj = _server_object(target, names[target])
+            else:
+                obj = _our_object(target, names[target], release)
+        except (ImportError, AttributeError, KeyError) as error:
+            runners[target] = f"{target} as {names[target]}: {type(error).__name__}: {error}"
             continue
+        if target in MODEL_TARGETS:
+            models[target] = obj
         runners[target] = _runner(target, obj)
+    runners[SCHEMA_TARGET] = (_json_schema(models), _identity)
     return runners
 
 
@@ -278,11 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     """Read cases from stdin, write results to stdout (anything else printed goes to stderr)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--impl", choices=("server", "ours"), required=True)
+    parser.add_argument("--release", required=True, help="the fractal-server release emulated")
     args = parser.parse_args(argv)
-    cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    payload = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    cases = payload["cases"]
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
-        runners = load_runners(args.impl)
+        runners = load_runners(args.impl, args.release, payload["names"])
         results = [evaluate(case, runners) for case in cases]
     out.write(json.dumps(results, ensure_ascii=True))
     out.write("\n")

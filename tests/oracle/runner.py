@@ -10,10 +10,28 @@ from typing import Any
 
 import pytest
 
+from pytest_taskcollect import get_profile
+
 from .corpus import Case
+from .evaluate import TARGETS
 
 EVALUATE = Path(__file__).with_name("evaluate.py")
 EVALUATE_TIMEOUT_S = 600
+
+TARGET_ROLES = {
+    "TaskManifestV2": "task_manifest",
+    "ManifestV2": "manifest",
+    "TaskCollectPipV2": "pip_request",
+    "TaskCollectCustomV2": "custom_request",
+    "WheelFile": "uploaded_file",
+    "TaskCreateV2": "task_create",
+    "TaskGroupCreateV2": "task_group_create",
+    "TaskGroupCreateV2Strict": "task_group_create_strict",
+    "TaskGroupV2OriginEnum": "origin_enum",
+    "TaskGroupActivityStatusV2": "activity_status_enum",
+    "TaskGroupActivityActionV2": "activity_action_enum",
+}
+"""Targets whose name changes between releases, and their role in ``ReleaseSchemas``."""
 
 
 @dataclass(frozen=True)
@@ -30,18 +48,42 @@ class Comparison:
         return json.dumps(self.server) == json.dumps(self.ours)
 
 
-def run_evaluate(python: list[str], impl: str, cases: list[Case]) -> list[Any]:
+def release_names(release: str) -> dict[str, str]:
+    """Each target's name in ``release``, as our profile says (a wrong name shows up as a
+    target the server lacks)."""
+    schemas = get_profile(release).schemas
+    return {
+        target: getattr(schemas, TARGET_ROLES[target]).__name__
+        if target in TARGET_ROLES
+        else target
+        for target in TARGETS
+    }
+
+
+def run_evaluate(
+    python: list[str],
+    impl: str,
+    release: str,
+    cases: list[Case],
+    env: dict[str, str] | None = None,
+) -> list[Any]:
     """Run evaluate.py once for the whole batch (one subprocess) and return one result per case.
 
     ``python`` is the interpreter command line (argument list, never a shell string).
     """
-    payload = json.dumps([{"target": c.target, "input": c.input} for c in cases])
+    payload = json.dumps(
+        {
+            "names": release_names(release),
+            "cases": [{"target": c.target, "input": c.input} for c in cases],
+        }
+    )
     result = subprocess.run(
-        [*python, str(EVALUATE), "--impl", impl],
+        [*python, str(EVALUATE), "--impl", impl, "--release", release],
         input=payload.encode("utf-8"),
         capture_output=True,
         timeout=EVALUATE_TIMEOUT_S,
         check=False,
+        env=env,
     )
     if result.returncode != 0:
         stderr = result.stderr.decode("utf-8", "replace")[-5000:]

@@ -1,9 +1,10 @@
-"""Our schemas and name helpers must behave exactly like fractal-server 2.14.5's on the corpus.
+"""Our schemas and name helpers must behave exactly like each fractal-server release's.
 
-Every case runs through the real server (in its own cached venv) and through
-``pytest_taskcollect``; the normalised results (accept + JSON dump with key order, or exception
-class + pydantic error triples / message) must be identical. See ``evaluate.py`` for what is
-recorded and ``corpus.py`` for what is tried.
+For every release in ``ORACLE_RELEASES`` (2.14.5, 2.18.5, 2.25.4, 2.26.0) every case runs
+through the real server (in its own cached venv, with the release's Python) and through
+``get_profile(release).schemas``; the normalised results (accept + JSON dump with key order, or
+exception class + pydantic error triples / message, and the JSON schemas) must be identical.
+See ``evaluate.py`` for what is recorded and ``corpus.py`` for what is tried.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from collections import Counter
 
 import pytest
 
+from pytest_taskcollect import get_profile
+from pytest_taskcollect.schemas.releases import PathRules, PinFields
+
 from .corpus import GENERATORS, Case
 from .evaluate import SCHEMA_TARGET, TARGETS
 from .runner import Comparison
 
 pytestmark = pytest.mark.oracle
 
-MIN_GENERATED = 2000
+MIN_GENERATED = 3000
 SHOWN_DISAGREEMENTS = 20
 SHOWN_CHARS = 600
 
@@ -116,3 +120,58 @@ def test_whole_corpus_agrees_with_server(comparisons: list[Comparison]) -> None:
 def test_documented_deviations_are_in_the_corpus(corpus: list[Case]) -> None:
     """A documented deviation that no case exercises is stale."""
     assert set(DOCUMENTED_DEVIATIONS) <= {c.source for c in corpus}
+
+
+def _server_outcome(comparisons: list[Comparison], target: str, case_input: object) -> str:
+    """The server's outcome on the (first) hand-picked case with this target and input."""
+    found = next(
+        c
+        for c in comparisons
+        if not c.case.generated and c.case.target == target and c.case.input == case_input
+    )
+    return str(found.server["outcome"])
+
+
+def test_server_follows_the_switch_table(release: str, comparisons: list[Comparison]) -> None:
+    """The real release accepts and rejects the new fields' cases as its profile says, so the
+    corpus exercises each release's own rules (not just rules all releases share)."""
+    profile = get_profile(release)
+    pip = "TaskCollectPipV2"
+    for version in ("3.12", "3.13", "3.14", "3.15", "3.16"):
+        expected = "accepted" if version in profile.python_versions else "rejected"
+        case = {"package": "p", "python_version": version}
+        assert _server_outcome(comparisons, pip, case) == expected, version
+    extras_pin = {"package": "p", "pinned_package_versions_pre": {"a[x]": "1"}}
+    extras_allowed = (
+        profile.pin_fields is PinFields.PRE_POST and "[" in profile.pin_key_allowed_chars
+    )
+    assert _server_outcome(comparisons, pip, extras_pin) == (
+        "accepted" if extras_allowed else "rejected"
+    )
+    normalising = profile.absolute_path_rules is PathRules.ABSOLUTE_NO_DOTDOT_NORMALISED
+    assert _server_outcome(comparisons, "AbsolutePathStr", "/a/b/..") == (
+        "rejected" if normalising else "accepted"
+    )
+    no_version = {"name": "n", "command_parallel": "c"}
+    assert _server_outcome(comparisons, "TaskCreateV2", no_version) == (
+        "rejected" if profile.version_required else "accepted"
+    )
+
+
+def test_corpus_has_the_new_fields_cases(corpus: list[Case]) -> None:
+    """The corpus tries what later releases changed: pre/post pins (with ``[]`` names),
+    Python 3.13-3.15, ``..`` and ``.`` paths, and requests without a version."""
+    text = [repr(c.input) for c in corpus]
+    for needle in (
+        "pinned_package_versions_pre",
+        "pinned_package_versions_post",
+        "[x]",
+        "'3.13'",
+        "'3.14'",
+        "'3.15'",
+        "/../",
+        "/./",
+        "resource_id",
+        "archive_path",
+    ):
+        assert sum(needle in item for item in text) >= 5, needle

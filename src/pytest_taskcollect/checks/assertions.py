@@ -9,6 +9,12 @@ rewriting) and hide their own frames from tracebacks, so the failure points at t
 * ``assert_manifest_valid(manifest | path | wheel)``: ``ManifestV2`` and ``TaskCreateV2``.
 * ``assert_wheel_collectable(wheel)``: the static wheel check (``wheel_check``).
 * ``assert_collection_ok(result, ...)`` / ``assert_collection_failed(result, ...)``.
+* ``assert_tasks_start(result)``: every collected task command starts (``--help``).
+* ``assert_manifest_up_to_date(result)``: the package's tooling rebuilds the same manifest.
+
+The three verdicts of ``taskcollect check`` (``checks.verdict``) map onto them: a package that
+would not collect fails ``assert_collection_ok``; one that collects with problems passes it
+and fails ``assert_tasks_start`` or ``assert_manifest_up_to_date``.
 * ``assert_tasks_equal(actual, expected, ignore=...)``: task lists, field by field.
 * ``assert_task_output(run_result, ...)``: a ``run_task`` outcome and its output.
 """
@@ -39,6 +45,8 @@ from ..schemas import (
 )
 from ..schemas.names import normalize_package_name
 from .assertrepr import diff_task_lists, diff_values, show_value
+from .manifest_freshness import DEFAULT_TASK_LIST_PATH, ManifestFreshness, manifest_freshness_of
+from .task_start import DEFAULT_HELP_TIMEOUT_S, TaskStart, check_tasks_start
 from .wheel_check import (
     ManifestCheck,
     WheelCheckReport,
@@ -51,9 +59,11 @@ __all__ = [
     "LOG_TAIL_LINES",
     "assert_collection_failed",
     "assert_collection_ok",
+    "assert_manifest_up_to_date",
     "assert_manifest_valid",
     "assert_task_output",
     "assert_tasks_equal",
+    "assert_tasks_start",
     "assert_wheel_collectable",
 ]
 
@@ -362,3 +372,67 @@ def _run_context(run_result: TaskRunResult) -> str:
         f"  command: {shlex.join(run_result.argv)}\n"
         f"  stderr (last lines):\n{_indent(run_result.stderr_tail() or '(empty)', '    | ')}"
     )
+
+
+def _package(result: CollectionResult) -> str:
+    group = result.task_group
+    return f"{group.pkg_name} {group.version}" if group is not None else "the package"
+
+
+def assert_tasks_start(
+    result: CollectionResult, *, timeout: float = DEFAULT_HELP_TIMEOUT_S
+) -> list[TaskStart]:
+    """Assert that a collection succeeded and that every task command starts: ``<venv
+    python> <executable> --help`` exits 0 in the collected venv (the task module and all it
+    imports load). The message lists each command that does not start, with its last line
+    (the exception) and, when a missing module comes with one of the package's extras, which
+    extra. Returns the ``TaskStart`` outcomes."""
+    __tracebackhide__ = True
+    assert_collection_ok(result)
+    starts = check_tasks_start(result, timeout=timeout)
+    failed = [start for start in starts if not start.ok]
+    all_start = not failed
+    assert all_start, (
+        f"fractal-server collects {_package(result)}, but {len(failed)} of {len(starts)} task "
+        "commands do not start:\n"
+        + "\n".join(
+            f"  {start.task} ({start.kind}): {start.detail}"
+            + (f"\n    {start.hint}" if start.hint else "")
+            for start in failed
+        )
+    )
+    return starts
+
+
+def assert_manifest_up_to_date(
+    result: CollectionResult,
+    *,
+    task_list_path: str = DEFAULT_TASK_LIST_PATH,
+    project_dir: str | os.PathLike[str] | None = None,
+) -> ManifestFreshness:
+    """Assert that the package's committed manifest is what its tooling (fractal-task-tools'
+    ``create_manifest``) rebuilds in the collected venv, as ``fractal-manifest check`` would.
+
+    ``project_dir`` is where the rebuild runs (fractal-task-tools reads ``AUTHORS`` from its
+    ``pyproject.toml`` when the task list has none). A package that does not use
+    fractal-task-tools cannot be checked: that fails too, with the reason. The message lists the
+    differences path by path. Returns the ``ManifestFreshness``.
+    """
+    __tracebackhide__ = True
+    assert_collection_ok(result)
+    freshness = manifest_freshness_of(
+        result, task_list_path=task_list_path, project_dir=project_dir
+    )
+    checked = freshness.status in ("up_to_date", "stale")
+    assert checked, (
+        f"cannot tell whether the manifest of {_package(result)} is up to date: "
+        f"{freshness.summary()}"
+    )
+    up_to_date = freshness.up_to_date
+    assert up_to_date, (
+        f"the committed manifest of {_package(result)} is not up to date: {freshness.tool} "
+        f"rebuilds it with {len(freshness.differences)} difference(s); regenerate it "
+        "(fractal-manifest create) and commit it:\n"
+        + "\n".join(f"  {item}" for item in freshness.differences)
+    )
+    return freshness

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..schemas import validate_cmd
+from . import progress
 from .activity_log import ActivityLog
 
 __all__ = [
@@ -101,8 +103,10 @@ class EmulatedScript:
         env: Mapping[str, str],
         cwd: Path,
         timeout: float | None,
+        log_tag: str = "collect-task",
     ) -> None:
         self.command = command
+        self.log_tag = log_tag
         self.log = log
         self.env = dict(env)
         self.cwd = cwd
@@ -122,9 +126,10 @@ class EmulatedScript:
         return "".join(self._stderr)
 
     def write_log(self, message: str) -> None:
-        """The templates' ``write_log``: a ``[collect-task, <UTC time>]`` line on stdout."""
+        """The templates' ``write_log``: a ``[<tag>, <UTC time>]`` line on stdout (the tag is
+        ``collect-task``, or the pixi scripts' own)."""
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._stdout.append(f"[collect-task, {stamp}] {message}\n")
+        self._stdout.append(f"[{self.log_tag}, {stamp}] {message}\n")
 
     def echo(self, text: str = "") -> None:
         """A plain ``echo`` line on stdout."""
@@ -152,17 +157,21 @@ class EmulatedScript:
         instead of printing it.
         """
         self.log.note(f"run: {shlex.join(argv)}")
+        on_line = progress.pip_line_listener()
         try:
-            proc = subprocess.run(
-                list(argv),
-                capture_output=True,
-                encoding="utf-8",
-                errors="replace",
-                env=self.env,
-                cwd=self.cwd,
-                timeout=self.timeout,
-                check=False,
-            )
+            if on_line is None:
+                proc = subprocess.run(
+                    list(argv),
+                    capture_output=True,
+                    encoding="utf-8",
+                    errors="replace",
+                    env=self.env,
+                    cwd=self.cwd,
+                    timeout=self.timeout,
+                    check=False,
+                )
+            else:
+                proc = _run_streaming(argv, self.env, self.cwd, self.timeout, on_line)
         except subprocess.TimeoutExpired as error:
             self._stderr.append(f"pytest-taskcollect: killed after {self.timeout} s: {error}\n")
             raise ScriptExit(124) from error
@@ -177,6 +186,55 @@ class EmulatedScript:
         return proc
 
 
+def _run_streaming(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float | None,
+    on_line: Callable[[str], None],
+) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` with captured output, handing each stdout line to ``on_line`` as it
+    comes (for progress); stderr is drained by a thread. Raises ``TimeoutExpired`` like
+    ``subprocess.run`` after killing the process."""
+    with subprocess.Popen(
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        cwd=cwd,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        stderr_stream = proc.stderr
+        stderr: list[str] = []
+        drain = threading.Thread(target=lambda: stderr.append(stderr_stream.read()), daemon=True)
+        drain.start()
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
+        stdout: list[str] = []
+        try:
+            for line in proc.stdout:
+                stdout.append(line)
+                on_line(line)
+            returncode = proc.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+        drain.join()
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(list(argv), timeout or 0, "".join(stdout), "".join(stderr))
+    return subprocess.CompletedProcess(list(argv), returncode, "".join(stdout), "".join(stderr))
+
+
 def run_script(
     *,
     template: str,
@@ -187,11 +245,13 @@ def run_script(
     cwd: Path,
     timeout: float | None,
     body: Callable[[EmulatedScript], T],
+    log_tag: str = "collect-task",
 ) -> tuple[T, str]:
     """Run one template the way ``_customize_and_run_template`` + ``execute_command_sync`` do.
 
     Returns ``body``'s value and the script's stdout. Raises ``ValueError`` when the command
-    line ``bash <script path>`` has a forbidden character (the server's ``validate_cmd``), and
+    line ``bash <script path>`` has a forbidden character (the server's ``validate_cmd``) or a
+    quote ``shlex.split`` cannot close (the server splits it before running it), and
     ``RuntimeError`` with the server's message when the script fails.
     """
     script_path = f"{scripts_dir}/{prefix}{template}"
@@ -200,7 +260,10 @@ def run_script(
     log.debug(f"Now run '{command}' ")
     log.debug(f"START subprocess call to '{command}'")
     validate_cmd(command)
-    script = EmulatedScript(command=command, log=log, env=env, cwd=cwd, timeout=timeout)
+    shlex.split(command)  # raises as the server's execute_command_sync does, before any run
+    script = EmulatedScript(
+        command=command, log=log, env=env, cwd=cwd, timeout=timeout, log_tag=log_tag
+    )
     try:
         value = body(script)
     except ScriptExit as exit_:

@@ -19,7 +19,10 @@ Any other occurrence of the old task-group path, or a path with characters that 
 escape differently (anything but ``[A-Za-z0-9_./-]``, which ``shlex.quote`` and URLs keep as
 is), makes the entry unusable and the collection runs normally. The scripts' pip output and
 ``pip freeze`` are replayed with the paths substituted. Entries live in a temporary folder
-removed when the process exits.
+(``pytest-taskcollect-venvs-*``) removed when the process exits. The process holds a lock on
+that folder while it lives; a process killed before it could remove its folder (SIGKILL) leaves
+it unlocked, and the next process that creates a cache folder removes it (only folders of the
+same user, and only unlocked ones, so a running process's cache is never touched).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from __future__ import annotations
 import atexit
 import base64
 import compileall
+import contextlib
 import csv
+import fcntl
 import hashlib
 import importlib.util
 import io
@@ -35,17 +40,19 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..schemas import WheelFile
+from ..schemas.task_collection import UploadedFileBase
 from .activity_log import ActivityLog
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
@@ -134,14 +141,44 @@ class CachedVenv:
 _entries: dict[str, CachedVenv] = {}
 _lock = threading.Lock()
 _root: Path | None = None
+_ROOT_PREFIX = "pytest-taskcollect-venvs-"
+_LOCK_NAME = ".owner.lock"
+_owner_lock: object = None  # the open lock file, held for the life of the process
+
+
+def _remove_stale_roots(parent: Path, own: Path) -> None:
+    """Remove the cache folders of processes that are gone: same user, lock not held (or, for
+    a folder without a lock file, one not touched for a day)."""
+    for folder in parent.glob(f"{_ROOT_PREFIX}*"):
+        if folder == own:
+            continue
+        with contextlib.suppress(OSError):
+            folder_stat = folder.lstat()
+            if not stat.S_ISDIR(folder_stat.st_mode) or folder_stat.st_uid != os.getuid():
+                continue
+            try:
+                handle = open(folder / _LOCK_NAME, "r+")  # noqa: SIM115 (never created here)
+            except FileNotFoundError:
+                if time.time() - folder_stat.st_mtime > 24 * 3600:
+                    shutil.rmtree(folder)
+                continue
+            with handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if in use
+                shutil.rmtree(folder)
 
 
 def _cache_root() -> Path:
-    global _root
+    global _root, _owner_lock
     with _lock:
         if _root is None:
-            _root = Path(tempfile.mkdtemp(prefix="pytest-taskcollect-venvs-"))
-            atexit.register(shutil.rmtree, _root, ignore_errors=True)
+            root = Path(tempfile.mkdtemp(prefix=_ROOT_PREFIX))
+            handle = open(root / _LOCK_NAME, "w")  # noqa: SIM115 (held while the process lives)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            _owner_lock = handle
+            _remove_stale_roots(root.parent, root)
+            atexit.register(shutil.rmtree, root, ignore_errors=True)
+            atexit.register(handle.close)  # runs first: the lock goes before its folder
+            _root = root
         return _root
 
 
@@ -174,7 +211,7 @@ def _fingerprint(link: str) -> object:
 def cache_key(
     *,
     plan: TaskGroupPlan,
-    wheel: WheelFile | None,
+    wheel: UploadedFileBase | None,
     info: InterpreterInfo,
     settings: CollectionSettings,
     find_links: list[str],
@@ -195,11 +232,12 @@ def cache_key(
         "pkg_name": plan.pkg_name,
         "version": plan.version,
         "extras": plan.pip_extras,
-        "pins": plan.pinned_package_versions_string,
+        "pins": {field: pins or {} for field, pins in plan.pins.items()},
+        "server_version": settings.server_version,
         "wheel": None
         if wheel is None
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
-        "max_pip_version": settings.max_pip_version,
+        "pip_cap": settings.pip_cap,
         "find_links": [find_links, fingerprints],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -3,6 +3,9 @@
 Class names, fields, defaults, validators and error messages are those of fractal-server
 2.14.5 (``fractal_server.app.schemas.v2`` and ``fractal_server.types``), so a value these
 models accept is one the server accepts. See ``../shared/reference`` spec §1.
+
+The models of the later releases (2.14.6 to 2.26.0) are built from the same bases by
+``schemas.releases``; reach them through ``pytest_taskcollect.get_profile(version).schemas``.
 """
 
 from ._string_tools import NOT_ALLOWED_FOR_COMMANDS, validate_cmd

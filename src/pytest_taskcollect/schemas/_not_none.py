@@ -17,7 +17,7 @@ from pydantic_core import PydanticKnownError
 
 from ._types import AbsolutePathStr, NonEmptyStr
 
-__all__ = ["AbsolutePathStrNotNone", "NonEmptyStrNotNone"]
+__all__ = ["AbsolutePathStrNotNone", "NonEmptyStrNotNone", "not_none"]
 
 
 def _reject_none(value: Any) -> Any:
@@ -29,6 +29,12 @@ def _reject_none(value: Any) -> Any:
 
 
 _NON_EMPTY_STRING_SCHEMA = WithJsonSchema({"minLength": 1, "type": "string"})
+
+
+def not_none(string_type: Any) -> Any:
+    """``string_type`` (a non-empty string type) with a ``None`` default that rejects ``None``."""
+    return Annotated[string_type | None, BeforeValidator(_reject_none), _NON_EMPTY_STRING_SCHEMA]
+
 
 NonEmptyStrNotNone = Annotated[
     NonEmptyStr | None, BeforeValidator(_reject_none), _NON_EMPTY_STRING_SCHEMA

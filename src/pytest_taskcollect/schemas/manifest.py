@@ -2,6 +2,9 @@
 
 Neither model forbids extra keys (the server ignores unknown manifest keys), task names are
 plain strings compared raw, and the executable/meta/args-schema rules run in the server's order.
+The rules are the same in every release; only the type of ``type`` changes (a ``Literal`` in
+2.14.5, an enum from 2.14.14), so the ``*Base`` classes hold the rest and ``schemas.releases``
+derives the later releases' models from them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ._types import DictStrAny, HttpUrlStr, NonEmptyStr
 
-__all__ = ["ManifestV2", "TaskManifestV2", "TaskType"]
+__all__ = ["ManifestBase", "ManifestV2", "TaskManifestBase", "TaskManifestV2", "TaskType"]
 
 TaskType = Literal[
     "compound", "converter_compound", "non_parallel", "converter_non_parallel", "parallel"
@@ -20,8 +23,8 @@ TaskType = Literal[
 """The five task types a manifest (and a task) may declare."""
 
 
-class TaskManifestV2(BaseModel):
-    """One task of a manifest, as fractal-server 2.14.5 validates it."""
+class TaskManifestBase(BaseModel):
+    """One task of a manifest: every field but ``type``, and the rules of every release."""
 
     name: str
     executable_non_parallel: str | None = None
@@ -37,10 +40,9 @@ class TaskManifestV2(BaseModel):
     category: str | None = None
     modality: str | None = None
     tags: list[str] = Field(default_factory=list)
-    type: TaskType | None = None
 
     @model_validator(mode="after")
-    def validate_executable_args_meta(self) -> TaskManifestV2:
+    def validate_executable_args_meta(self) -> TaskManifestBase:
         """A task needs an executable; a missing executable allows no meta and no args schema.
 
         The branches are exclusive, as on the server: only one side is ever checked.
@@ -73,8 +75,17 @@ def _check_unused_side(meta: dict[str, Any], args_schema: dict[str, Any] | None,
         )
 
 
-class ManifestV2(BaseModel):
-    """A whole task-package manifest (``manifest_version`` must be the string ``"2"``)."""
+class TaskManifestV2(TaskManifestBase):
+    """One task of a manifest, as fractal-server 2.14.5 validates it (``type`` a Literal)."""
+
+    type: TaskType | None = None
+
+
+class ManifestBase(BaseModel):
+    """A whole task-package manifest (``manifest_version`` must be the string ``"2"``).
+
+    ``task_list`` holds 2.14.5's task model; later releases override it with theirs.
+    """
 
     manifest_version: Literal["2"]
     task_list: list[TaskManifestV2]
@@ -83,7 +94,7 @@ class ManifestV2(BaseModel):
     authors: NonEmptyStr | None = None
 
     @model_validator(mode="after")
-    def _check_args_schemas_are_present(self) -> ManifestV2:
+    def _check_args_schemas_are_present(self) -> ManifestBase:
         """With ``has_args_schemas``, every executable needs its args schema."""
         has_args_schemas = self.has_args_schemas
         if has_args_schemas is True:
@@ -104,7 +115,7 @@ class ManifestV2(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _unique_task_names(self) -> ManifestV2:
+    def _unique_task_names(self) -> ManifestBase:
         """Task names must be unique, compared raw (``" a"`` and ``"a"`` are different here).
 
         The server raises with a tuple argument, so the message is the tuple's repr.
@@ -113,3 +124,7 @@ class ManifestV2(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("Task names in manifest must be unique.\n", f"Given: {names}.")
         return self
+
+
+class ManifestV2(ManifestBase):
+    """A manifest as fractal-server 2.14.5 validates it."""

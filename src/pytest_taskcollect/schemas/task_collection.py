@@ -1,4 +1,9 @@
-"""Collection requests: `TaskCollectPipV2`, `TaskCollectCustomV2` and the `WheelFile` upload."""
+"""Collection requests: `TaskCollectPipV2`, `TaskCollectCustomV2` and the `WheelFile` upload.
+
+The fields and validators every release shares live in the ``*Base`` classes; the 2.14.5 models
+add what is particular to 2.14.5, and ``schemas.releases`` derives the other releases' models
+from the same bases.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +15,39 @@ from ._string_tools import validate_cmd
 from ._types import AbsolutePathStr, DictStrStr, NonEmptyStr
 from .manifest import ManifestV2
 
-__all__ = ["PythonVersion", "TaskCollectCustomV2", "TaskCollectPipV2", "WheelFile"]
+__all__ = [
+    "CustomRequestBase",
+    "PipRequestBase",
+    "PythonVersion",
+    "TaskCollectCustomV2",
+    "TaskCollectPipV2",
+    "UploadedFileBase",
+    "WheelFile",
+    "check_pins",
+    "pins_validator",
+]
 
 PythonVersion = Literal["3.9", "3.10", "3.11", "3.12"]
 """The Python versions fractal-server 2.14.5 can collect for."""
 
 
-class WheelFile(BaseModel):
-    """An uploaded wheel: its original filename and its bytes."""
+class UploadedFileBase(BaseModel):
+    """An uploaded file: its original filename and its bytes (the same in every release)."""
 
     filename: str
     contents: bytes
 
 
-class TaskCollectPipV2(BaseModel):
-    """A pip collection request: a package name (with version prefix) or, with a wheel, neither.
+class WheelFile(UploadedFileBase):
+    """An uploaded wheel (2.14.5's name; ``FractalUploadedFile`` from 2.15.0)."""
+
+
+class PipRequestBase(BaseModel):
+    """The pip-request fields every release shares: package, version, extras, Python version.
 
     Package, version and extras go into a shell command on the server, so they are checked
-    with ``validate_cmd``: ``"pkg[extra]"`` or ``">=1.0"`` are rejected.
+    with ``validate_cmd``: ``"pkg[extra]"`` or ``">=1.0"`` are rejected. Releases differ in
+    the accepted Python versions (this base has 2.14.5's) and in the pin fields they add.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +56,6 @@ class TaskCollectPipV2(BaseModel):
     package_version: NonEmptyStr | None = None
     package_extras: NonEmptyStr | None = None
     python_version: PythonVersion | None = None
-    pinned_package_versions: DictStrStr | None = None
 
     @field_validator("package", "package_version", "package_extras", mode="after")
     @classmethod
@@ -46,24 +65,53 @@ class TaskCollectPipV2(BaseModel):
             validate_cmd(value)
         return value
 
+
+def check_pins(pins: dict[str, str] | None, key_allowed_chars: str) -> dict[str, str] | None:
+    """No shell metacharacter in a pinned name (except ``key_allowed_chars``: ``"[]"`` from
+    2.17.2, for extras) nor in a pinned version."""
+    if pins is not None:
+        for name, version in pins.items():
+            validate_cmd(name, allow_char=key_allowed_chars or None)
+            validate_cmd(version)
+    return pins
+
+
+def pins_validator(field_names: tuple[str, ...], key_allowed_chars: str) -> Any:
+    """``check_pins`` as the field validator of the pin dicts ``field_names`` (for the
+    models that ``schemas.releases`` builds)."""
+
+    def validate_pinned_package_versions(
+        cls: type[BaseModel], value: dict[str, str] | None
+    ) -> dict[str, str] | None:
+        return check_pins(value, key_allowed_chars)
+
+    return field_validator(*field_names, mode="after")(validate_pinned_package_versions)
+
+
+class TaskCollectPipV2(PipRequestBase):
+    """A pip collection request: a package name (with version prefix) or, with a wheel, neither.
+
+    Pins are one dict, installed after the package; names and versions are both checked with
+    ``validate_cmd``.
+    """
+
+    pinned_package_versions: DictStrStr | None = None
+
     @field_validator("pinned_package_versions", mode="after")
     @classmethod
     def validate_pinned_package_versions(
         cls, value: dict[str, str] | None
     ) -> dict[str, str] | None:
         """Reject shell metacharacters in every pinned name and version."""
-        if value is not None:
-            for name, version in value.items():
-                validate_cmd(name)
-                validate_cmd(version)
-        return value
+        return check_pins(value, key_allowed_chars="")
 
 
-class TaskCollectCustomV2(BaseModel):
+class CustomRequestBase(BaseModel):
     """A custom collection request: a manifest plus an existing interpreter and package.
 
     Exactly one of ``package_root`` and ``package_name`` must be given; the check looks at the
-    raw input, so ``package_root=""`` counts as given (and then fails as a path).
+    raw input, so ``package_root=""`` counts as given (and then fails as a path). The field
+    types here are 2.14.5's; later releases override ``manifest``, the paths and ``version``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -95,3 +143,7 @@ class TaskCollectCustomV2(BaseModel):
                     "One and only one must be set between 'package_root' and 'package_name'"
                 )
         return values
+
+
+class TaskCollectCustomV2(CustomRequestBase):
+    """2.14.5's custom collection request (``version`` optional; the group gets none)."""

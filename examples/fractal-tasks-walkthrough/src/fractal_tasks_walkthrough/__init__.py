@@ -1,0 +1,1 @@
+"""Fractal tasks for the pytest-taskcollect walk-through."""
