@@ -60,7 +60,12 @@ from .dist_info import PipEnvironment, scan_environment
 from .install_lines import InstallHazard, PinList, hazards, jsonb_order, pin_lists
 from .interpreters import InterpreterInfo, probe_interpreter
 from .interrupts import signals_deferred, sigterm_raises
-from .leftovers import explain_existing_folder, mark_unfinished, unmark
+from .leftovers import (
+    explain_collected_folder,
+    explain_existing_folder,
+    mark_unfinished,
+    unmark,
+)
 from .pip_request import (
     RequestRejected,
     TaskGroupPlan,
@@ -455,9 +460,13 @@ class _PipCollection:
             self.group = self.group.model_copy(update={archive_field(self.profile): wheel_path})
 
     def _explain_existing_folder(self) -> None:
-        """A warning saying how to clear the folder, when it is an unfinished collection's."""
+        """A warning saying how to clear the folder, when it is an unfinished collection's, or
+        what the server answers instead, when it is a collected task group."""
         assert self.plan is not None
-        explanation = explain_existing_folder(self.plan.path)
+        plan = self.plan
+        explanation = explain_existing_folder(plan.path) or explain_collected_folder(
+            plan.path, pkg_name=plan.pkg_name, version=plan.version, release=self.profile.version
+        )
         if explanation is not None:
             self.warnings.append(explanation)
 
