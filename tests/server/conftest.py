@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import pytest
 
@@ -40,9 +40,9 @@ from .sources import fill_find_links
 SERVER_RELEASES = ("2.14.5", "2.26.0")
 """The releases the harness starts (the oldest we reproduce and the newest)."""
 
-RUNNER_RELEASES = ("2.14.5",)
-"""The releases our runners reproduce today: the differential tests run for these. Add a
-release here once ``CollectionSettings(server_version=...)`` follows it."""
+RUNNER_RELEASES = SERVER_RELEASES
+"""The releases the differential tests compare with our runners
+(``CollectionSettings(server_version=...)``)."""
 
 PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
 DEFAULT_PYTHON = "3.11"
@@ -79,6 +79,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+class OurSettings(Protocol):
+    """The ``our_settings`` fixture's callable."""
+
+    def __call__(self, mode: str, task_group_id: int = 1) -> CollectionSettings: ...
 
 
 # -- resources -------------------------------------------------------------------------------
@@ -230,19 +236,24 @@ def our_tasks_dirs(
 @pytest.fixture
 def our_settings(
     fractal_server: FractalServer, our_tasks_dirs: dict[str, Path], server_find_links: Path
-) -> Callable[[str], CollectionSettings]:
-    """``our_settings(mode)``: the settings that make our runner collect like the server."""
+) -> OurSettings:
+    """``our_settings(mode, task_group_id=1)``: the settings that make our runner collect like
+    the server, read from the server's own configuration (its ``FRACTAL_TASKS_*`` variables
+    up to 2.16.x, its ``Resource`` from 2.17.0) with our tasks folder; ``task_group_id`` is
+    the id the server's database gives the group (1, then 2 after a deleted one)."""
 
-    def make(mode: str) -> CollectionSettings:
-        fields: dict[str, Any] = {
-            "tasks_dir": our_tasks_dirs[mode],
-            "python_interpreters": fractal_server.interpreters,
-            "default_python_version": fractal_server.default_python_version,
+    def make(mode: str, task_group_id: int = 1) -> CollectionSettings:
+        ours: dict[str, Any] = {
             "find_links": [str(server_find_links)],
             "mode": mode,
+            "task_group_id": task_group_id,
         }
-        if fractal_server.version != "2.14.5":
-            fields["server_version"] = fractal_server.version
-        return CollectionSettings(**fields)
+        tasks_dir = our_tasks_dirs[mode]
+        version = fractal_server.version
+        if fractal_server.release.uses_resources:
+            resource = fractal_server.resource(tasks_dir)
+            return CollectionSettings.from_resource(resource, server_version=version, **ours)
+        env = fractal_server.task_settings_env(tasks_dir)
+        return CollectionSettings.from_env(env, server_version=version, **ours)
 
     return make

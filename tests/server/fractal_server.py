@@ -202,14 +202,37 @@ class FractalServer:
             FRACTAL_LOGGING_LEVEL="20",
         )
         if not self.release.uses_resources:
-            env.update(
-                FRACTAL_TASKS_DIR=str(self.tasks_dir),
-                FRACTAL_RUNNER_WORKING_BASE_DIR=str(self.root / "jobs"),
-                FRACTAL_TASKS_PYTHON_DEFAULT_VERSION=self.default_python_version,
-            )
-            for version, path in self.interpreters.items():
-                env[f"FRACTAL_TASKS_PYTHON_{version.replace('.', '_')}"] = str(path)
+            env.update(self.task_settings_env(self.tasks_dir))
+            env.update(FRACTAL_RUNNER_WORKING_BASE_DIR=str(self.root / "jobs"))
         return env
+
+    def task_settings_env(self, tasks_dir: Path) -> dict[str, str]:
+        """Up to 2.16.x: the task-collection variables the server gets, with ``tasks_dir``
+        (``CollectionSettings.from_env`` reads the same)."""
+        env = {
+            "FRACTAL_TASKS_DIR": str(tasks_dir),
+            "FRACTAL_TASKS_PYTHON_DEFAULT_VERSION": self.default_python_version,
+        }
+        for version, path in self.interpreters.items():
+            env[f"FRACTAL_TASKS_PYTHON_{version.replace('.', '_')}"] = str(path)
+        return env
+
+    def resource(self, tasks_dir: Path) -> dict[str, Any]:
+        """From 2.17.0: the ``Resource`` the server gets, with ``tasks_dir``
+        (``CollectionSettings.from_resource`` reads the same)."""
+        return {
+            "name": "pytest-taskcollect local resource",
+            "type": "local",
+            "jobs_local_dir": str(self.root / "jobs"),
+            "tasks_local_dir": str(tasks_dir),
+            "tasks_python_config": {
+                "default_version": self.default_python_version,
+                "versions": {version: str(path) for version, path in self.interpreters.items()},
+            },
+            "jobs_poll_interval": 0,
+            "jobs_runner_config": {},
+            "tasks_pixi_config": {},
+        }
 
     def _fractalctl(self, args: list[str], database: str, what: str) -> None:
         done = subprocess.run(
@@ -243,19 +266,7 @@ class FractalServer:
     def _resource_records(self) -> None:
         """2.17+: the ``Resource`` (tasks folder, task Pythons) and ``Profile`` records and
         the superuser, with ``fractalctl init-db-data``."""
-        resource = {
-            "name": "pytest-taskcollect local resource",
-            "type": "local",
-            "jobs_local_dir": str(self.root / "jobs"),
-            "tasks_local_dir": str(self.tasks_dir),
-            "tasks_python_config": {
-                "default_version": self.default_python_version,
-                "versions": {version: str(path) for version, path in self.interpreters.items()},
-            },
-            "jobs_poll_interval": 0,
-            "jobs_runner_config": {},
-            "tasks_pixi_config": {},
-        }
+        resource = self.resource(self.tasks_dir)
         profile = {"resource_type": "local", "name": "pytest-taskcollect local profile"}
         resource_file, profile_file = self.root / "resource.json", self.root / "profile.json"
         resource_file.write_text(json.dumps(resource), encoding="utf-8")

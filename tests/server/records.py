@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_taskcollect import CollectionResult
+from pytest_taskcollect import CollectionResult, get_profile
 
 from .fractal_server import ServerCollection
 
@@ -34,17 +34,16 @@ __all__ = [
     "without_venv_numbers",
 ]
 
-GROUP_BOOKKEEPING = frozenset(
-    {"id", "user_group_id", "resource_id", "timestamp_created", "timestamp_last_used"}
-)
+GROUP_BOOKKEEPING = frozenset({"id", "user_group_id", "timestamp_created", "timestamp_last_used"})
 """``taskgroupv2`` columns that are database bookkeeping, not collection results."""
 
 TASK_BOOKKEEPING = frozenset({"id", "taskgroupv2_id"})
 """``taskv2`` columns that are database bookkeeping."""
 
-TASK_STORAGE_DEFAULTS = {"meta_non_parallel": {}, "meta_parallel": {}, "source": None}
-"""How a ``TaskCreateV2`` lands in a ``taskv2`` row: ``meta_*`` columns default to ``{}`` when
-the model has ``None``; ``source`` is not set by collection (``None``)."""
+TASK_STORAGE_DEFAULTS = {"meta_non_parallel": {}, "meta_parallel": {}, "is_core": False}
+"""How a ``TaskCreate`` lands in a ``taskv2`` row: ``meta_*`` columns default to ``{}`` when
+the model has ``None``; ``is_core`` (from 2.23.4) is ``false`` unless an administrator sets
+it; any other column the model leaves unset (``source``, up to 2.18.x) is ``NULL``."""
 
 REJECTION_STAGES = ("request", "python", "version", "paths")
 """``CollectionResult.stage`` values that are the endpoint's 422 (nothing was created)."""
@@ -137,8 +136,8 @@ def from_server(collection: ServerCollection, normaliser: Normaliser) -> Compara
         return Comparable(collection.status, str(collection.response.body), None, [])
     if not collection.accepted:
         detail = collection.response.detail
-        if isinstance(detail, list) and len(detail) == 1:
-            detail = detail[0]
+        if isinstance(detail, list) and len(detail) == 1 and isinstance(detail[0], str):
+            detail = detail[0]  # the wheel-file name's one-element list (a tuple in the code)
         message = detail if isinstance(detail, str) else json.dumps(detail)
         return Comparable("rejected", normaliser.text(message), None, [])
     log = ""
@@ -168,12 +167,17 @@ def from_server(collection: ServerCollection, normaliser: Normaliser) -> Compara
     )
 
 
-def stored_task(task: dict[str, Any]) -> dict[str, Any]:
-    """A dumped ``TaskCreateV2`` as the server's ``taskv2`` row holds it."""
-    row = dict(task)
-    for key, default in TASK_STORAGE_DEFAULTS.items():
-        if row.get(key) is None:
-            row[key] = default
+def stored_task(task: dict[str, Any], release: str) -> dict[str, Any]:
+    """A dumped ``TaskCreate`` as the ``taskv2`` row of ``release`` holds it: its columns
+    (``profile.task_columns``) without bookkeeping, in that order."""
+    row = {}
+    for column in get_profile(release).task_columns:
+        if column in TASK_BOOKKEEPING:
+            continue
+        value = task.get(column)
+        row[column] = TASK_STORAGE_DEFAULTS.get(column) if value is None else value
+    unknown = set(task) - set(row)
+    assert not unknown, f"TaskCreate fields without a {release} column: {unknown}"
     return row
 
 
@@ -184,7 +188,9 @@ def from_result(result: CollectionResult, normaliser: Normaliser) -> Comparable:
     group = None
     if result.ok and result.task_group is not None:
         group = result.task_group.model_dump(mode="json")
-    tasks = [stored_task(task.model_dump(mode="json")) for task in result.tasks]
+    tasks = [
+        stored_task(task.model_dump(mode="json"), result.server_version) for task in result.tasks
+    ]
     return Comparable(
         status=str(result.status.value),
         message=None if result.error is None else normaliser.text(result.error).rstrip("\n"),
@@ -224,9 +230,20 @@ def _log_differences(server: list[str], ours: list[str], limit: int = 40) -> lis
 
 
 def _text_differences(where: str, server: str | None, ours: str | None) -> list[str]:
-    """Two texts: both in full when short, else the lines that differ."""
-    if server is None or ours is None or "\n" not in server + ours:
+    """Two texts: both in full when short, around the first difference when they are one
+    long line each, else the lines that differ."""
+    if server is None or ours is None or len(server + ours) <= 400:
         return [f"{where}: server {server!r} != ours {ours!r}"]
+    if "\n" not in server + ours:
+        at = next(
+            (i for i, (a, b) in enumerate(zip(server, ours, strict=False)) if a != b),
+            min(len(server), len(ours)),
+        )
+        start = max(0, at - 100)
+        return [
+            f"{where}: differs at character {at}: server ...{server[start : at + 150]!r} "
+            f"!= ours ...{ours[start : at + 150]!r}"
+        ]
     diff = list(difflib.unified_diff(server.splitlines(), ours.splitlines(), lineterm="", n=1))[2:]
     return [f"{where}: differs (- server, + ours):", *(f"    {line}" for line in diff[:40])]
 

@@ -1,9 +1,9 @@
 """The harness itself, for every release it starts: a success, a background failure and a
 rejection as the running server stores them, and clear errors when the harness cannot start.
 
-For releases our runners do not follow yet (``RUNNER_RELEASES``), these tests are the record of
-what the server does; once ``collect_pip`` follows a release, its differential tests take over
-the comparison.
+These check the harness's reading of the server on its own (facts a differential test would
+take for granted: where the group lives, which pip the venv ends with, what a failure leaves);
+the differential tests compare our runners with the same records.
 """
 
 from __future__ import annotations
