@@ -133,7 +133,7 @@ def test_reused_venv_equals_a_fresh_one(
     """A venv copied from an earlier collection and relocated is, file for file, the venv a
     fresh collection at the same place produces (pyc recompiled, RECORD rows rehashed), on
     both sides of the 127-byte shebang limit."""
-    venv_cache.clear()
+    venv_cache.clear(venv_cache.store_root(make_settings()))
     with tempfile.TemporaryDirectory(dir="/tmp") as base:
         first_dir = Path(base, "p" * padding, "first")
         target = Path(base, "p" * padding, "second-longer")
@@ -166,7 +166,7 @@ def test_reused_venv_equals_a_fresh_one(
 def test_no_reuse_across_the_shebang_limit(
     mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings]
 ) -> None:
-    venv_cache.clear()
+    venv_cache.clear(venv_cache.store_root(make_settings()))
     with tempfile.TemporaryDirectory(dir="/tmp") as base:
         _collect(make_settings(tasks_dir=Path(base, "a")), mock_wheel.path).raise_for_status()
         result = _collect(make_settings(tasks_dir=Path(base, "a" * 100)), mock_wheel.path)

@@ -32,10 +32,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
+from ..profiles.releases import DEFAULT_SERVER_VERSION
 from ..schemas import (
     ManifestV2,
     TaskCollectPipV2,
@@ -57,6 +56,8 @@ from .pip_request import (
     python_interpreter,
     wheel_name_and_version,
 )
+from .pip_seed import PipUpgrade, plan_pip_upgrade, server_pip_warning, upgrade_stdout
+from .pip_wheels import server_pip_wheel
 from .result import CollectedTaskGroup, CollectionResult, CollectionStage
 from .scripts import EmulatedScript, ScriptExit, pip_environment, run_script
 from .server_quirks import TWO_PINS_EXPLANATION, server_failure_warnings
@@ -65,8 +66,6 @@ from .tasks import check_task_files_exist, prepare_tasks_metadata
 from .venv import bootstrap_wheels, create_venv, venv_size_and_file_number
 from .versions import (
     VersionLookupError,
-    archive_name_and_version,
-    filenames_at,
     resolve_package_version,
 )
 
@@ -189,6 +188,8 @@ class _PipCollection:
         self.interpreter: Path | None = None
         self.reused: venv_cache.CachedVenv | None = None
         self.cache_key: str | None = None
+        self.pip_upgrade: PipUpgrade | None = None
+        self._links: list[str] | None = None
         self._script_outputs: dict[str, tuple[str, str]] = {}
         self._prefix = ""
         self._show_stdout = ""
@@ -416,25 +417,30 @@ class _PipCollection:
             script.add_output(stderr=f"{error}\n")
             raise ScriptExit(127) from error
         self.cache_key = self._cache_key()
-        entry = venv_cache.lookup(self.cache_key) if self.cache_key else None
+        entry = venv_cache.lookup(self._store, self.cache_key) if self.cache_key else None
         if entry is not None and self._restore(entry):
             self.reused = entry
             progress.emit("note", "venv", "reused the venv of an earlier collection")
             self.log.note(
                 f"reused the venv of an earlier collection of the same inputs "
-                f"({entry.venv_path}), copied and relocated; the pip output of scripts 1-3 "
-                "below is replayed from that collection"
+                f"({entry.venv_path}, stored in {entry.folder}), linked and relocated; the pip "
+                "output of scripts 1-3 below is replayed from that collection"
             )
             script.add_output(*entry.replay("1_create_venv.sh", self._relocations()))
             return
+        self.pip_upgrade = self._plan_pip_upgrade()
+        seed = None
+        if self.pip_upgrade is not None and self.pip_upgrade.wheel is not None:
+            seed = (self.pip_upgrade.target, self.pip_upgrade.wheel)
         try:
-            args = create_venv(venv_path, self.info, self.env)
+            args = create_venv(venv_path, self.info, self.env, pip=seed)
         except Exception as error:
             script.add_output(stderr=f"{type(error).__name__}: {error}\n")
             raise ScriptExit(1) from error
+        seeded = "same seed packages" if seed is None else f"seeded with pip {seed[0]}"
         self.log.note(
             f"server command: {self.interpreter} -m venv {venv_path} --copies; "
-            f"ran instead (same seed packages): virtualenv {' '.join(args)}"
+            f"ran instead ({seeded}): virtualenv {' '.join(args)}"
         )
         script.write_log(f"END   create venv in {venv_path}")
         script.echo()
@@ -462,11 +468,18 @@ class _PipCollection:
         return ["--cache-dir", str(self.settings.pip_cache_dir)]
 
     def _find_links(self) -> list[str]:
+        """The sources pip gets: the configured ones, plus offline the bootstrap wheels and
+        the fetched wheel of the server's pip (``pip_wheels``), computed once."""
         assert self.info is not None
-        links = list(self.settings.find_links)
-        if not self.settings.uses_pypi:
-            links += [str(wheel) for wheel in bootstrap_wheels(self.info)]
-        return links
+        if self._links is None:
+            links = list(self.settings.find_links)
+            if not self.settings.uses_pypi:
+                links += [str(wheel) for wheel in bootstrap_wheels(self.info)]
+                fetched = server_pip_wheel(self.settings.max_pip_version, links)
+                if fetched is not None:
+                    links.append(str(fetched))
+            self._links = links
+        return list(self._links)
 
     def _index_arguments(self) -> list[str]:
         args = []
@@ -504,52 +517,66 @@ class _PipCollection:
         assert self.plan is not None
         return os.path.realpath(self.plan.path) == self.plan.path
 
-    def _upgrade_is_noop(self, installed: str | None) -> bool:
-        """No newer pip within the cap is reachable offline, and the installed one fits it."""
-        if not self.settings.no_index or installed is None:
-            return False
-        try:
-            cap = SpecifierSet(f"<={self.settings.max_pip_version}")
-            current = Version(installed)
-        except (InvalidSpecifier, InvalidVersion):
-            return False
-        if not cap.contains(current, prereleases=True):
-            return False
-        for link in self._find_links():
-            if "://" in link and not link.startswith("file://"):
-                return False
-            for filename in filenames_at(link):
-                parsed = archive_name_and_version(filename)
-                if parsed is None:
-                    if filename.endswith((".html", ".htm")):
-                        return False
-                    continue
-                name, candidate = parsed
-                if name == "pip" and candidate > current and cap.contains(candidate, True):
-                    return False
-        return True
+    def _plan_pip_upgrade(self) -> PipUpgrade | None:
+        """Fast mode: the outcome of script 2's pip upgrade, when known before it runs."""
+        assert self.info is not None
+        if not (self.fast and self.settings.no_index and self._pip_output_is_predictable()):
+            return None
+        bundled = self.info.bundled("pip")
+        return plan_pip_upgrade(
+            cap=self.settings.max_pip_version,
+            installed=bundled[0] if bundled is not None else None,
+            links=self._find_links(),
+            info=self.info,
+        )
+
+    def _warn_about_pip(self) -> None:
+        """Offline, say so when the upgrade did not end with the server's pip."""
+        if self.settings.uses_pypi:
+            return
+        warning = server_pip_warning(
+            cap=self.settings.max_pip_version,
+            ends_with=_installed_version(self._site_packages, "pip"),
+            server_version=DEFAULT_SERVER_VERSION,
+        )
+        if warning is not None:
+            self.warnings.append(warning)
 
     def _script_2(self, script: EmulatedScript) -> None:
         assert self.plan is not None
         if self.reused is not None:
             script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
+            self._warn_about_pip()
             return
         plan, cwd = self.plan, self.plan.path
         max_pip = self.settings.max_pip_version
         site = _display_path(str(self._site_packages), cwd)
-        pip_version = _installed_version(self._site_packages, "pip")
         predictable = self.fast and self._pip_output_is_predictable()
-        if predictable and self._upgrade_is_noop(pip_version):
-            self.log.note(
-                f'skipped `pip install "pip<={max_pip}" --upgrade`: offline, pip {pip_version} '
-                f"satisfies the cap and no source offers a newer pip <= {max_pip}"
-            )
+        upgrade = self.pip_upgrade
+        if upgrade is not None:
+            if upgrade.wheel is None:
+                self.log.note(
+                    f'skipped `pip install "pip<={max_pip}" --upgrade`: offline, pip '
+                    f"{upgrade.installed} satisfies the cap and no source offers a newer pip "
+                    f"<= {max_pip}"
+                )
+            else:
+                self.log.note(
+                    f'skipped `pip install "pip<={max_pip}" --upgrade`: the venv was created '
+                    f"with pip {upgrade.target} from {upgrade.wheel}, the wheel that command "
+                    f"installs over pip {upgrade.installed}; its output below is pip's"
+                )
             script.add_output(
-                f"{self._looking_in()}Requirement already satisfied: pip<={max_pip} in {site} "
-                f"({pip_version})\n"
+                upgrade_stdout(
+                    upgrade,
+                    looking_in=self._looking_in(),
+                    site=site,
+                    wheel_display=_display_path(str(upgrade.wheel), cwd),
+                )
             )
         else:
             script.run(self._pip_install(f"pip<={max_pip}", "--upgrade"))
+        self._warn_about_pip()
         setuptools_version = _installed_version(self._site_packages, "setuptools")
         if predictable and setuptools_version is not None:
             self.log.note(
@@ -790,14 +817,22 @@ class _PipCollection:
         assert self.info is not None
         return venv_cache.restore(entry, self._relocations(), self.info, self.env, self.log)
 
+    @property
+    def _store(self) -> Path:
+        return venv_cache.store_root(self.settings)
+
     def _store_in_cache(self, pip_freeze: str) -> None:
         if self.cache_key is None or self.reused is not None:
             return
         if set(self._script_outputs) != {"1_create_venv.sh", "2_pip_install.sh"}:
             return
-        venv_cache.store(
+        stored = venv_cache.store(
+            self._store,
             self.cache_key,
             relocation=self._relocations(),
             outputs=dict(self._script_outputs),
             pip_freeze=pip_freeze,
+            max_bytes=self.settings.venv_store_max_bytes,
         )
+        if stored:
+            self.log.note(f"stored the venv for later collections of these inputs in {self._store}")

@@ -59,7 +59,11 @@ class CollectionSettings(BaseModel):
     * ``user_id``: the collecting user's id (a path component).
     * ``mode``: ``"fast"`` (default) or ``"faithful"``.
     * ``reuse_venvs``: in fast mode, reuse the venv of an earlier collection of the same
-      inputs in this process (copied and relocated) instead of running pip again.
+      inputs (in any process: see ``venv_store``) instead of running pip again.
+    * ``venv_store``: the folder of the persistent venv store shared by processes (pytest-xdist
+      workers, later runs); ``None``: ``venvs/`` in the user cache dir
+      (``$TASKCOLLECT_CACHE_DIR``, else ``~/.cache/pytest-taskcollect``).
+    * ``venv_store_max_bytes``: the store's size cap; the least recently used venvs go first.
     * ``pip_timeout``: seconds after which a pip subprocess is killed (``None``: no limit).
     """
 
@@ -77,6 +81,8 @@ class CollectionSettings(BaseModel):
     user_id: int = 1
     mode: CollectionMode = "fast"
     reuse_venvs: bool = True
+    venv_store: Path | None = None
+    venv_store_max_bytes: int = Field(default=8 * 2**30, ge=0)
     pip_timeout: float | None = None
 
     @field_validator("tasks_dir")

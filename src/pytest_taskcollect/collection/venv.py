@@ -47,10 +47,13 @@ def bootstrap_wheels(info: InterpreterInfo) -> list[Path]:
     return wheels
 
 
-def virtualenv_arguments(venv_path: str, info: InterpreterInfo) -> list[str]:
-    """virtualenv's command line for a venv seeded like ``python -m venv`` would be."""
+def virtualenv_arguments(
+    venv_path: str, info: InterpreterInfo, pip: tuple[str, Path] | None = None
+) -> list[str]:
+    """virtualenv's command line for a venv seeded like ``python -m venv`` would be, or with
+    ``pip`` (``(version, wheel)``) instead of the bundled pip (``pip_seed``)."""
     args = [venv_path, "--symlink-app-data", "--no-periodic-update", "-p", info.path]
-    pip = info.bundled("pip")
+    pip = pip or info.bundled("pip")
     setuptools = info.bundled("setuptools")
     search_dirs = sorted({str(wheel.parent) for _, wheel in filter(None, (pip, setuptools))})
     for folder in search_dirs:
@@ -60,13 +63,19 @@ def virtualenv_arguments(venv_path: str, info: InterpreterInfo) -> list[str]:
     return args
 
 
-def create_venv(venv_path: str, info: InterpreterInfo, env: dict[str, str]) -> list[str]:
-    """Create the venv in-process; return the virtualenv arguments used.
+def create_venv(
+    venv_path: str,
+    info: InterpreterInfo,
+    env: dict[str, str],
+    pip: tuple[str, Path] | None = None,
+) -> list[str]:
+    """Create the venv in-process (seeded with ``pip``, ``(version, wheel)``, if given);
+    return the virtualenv arguments used.
 
     Serialised within the process: virtualenv's app-data handling is not meant for threads.
     Raises whatever virtualenv raises.
     """
-    args = virtualenv_arguments(venv_path, info)
+    args = virtualenv_arguments(venv_path, info, pip)
     clean_env = {key: value for key, value in env.items() if not key.startswith("VIRTUALENV_")}
     with _virtualenv_lock:
         virtualenv.cli_run(args, setup_logging=False, env=clean_env)

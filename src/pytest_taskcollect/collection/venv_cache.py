@@ -1,32 +1,45 @@
-"""Reusing a collected venv for a later collection of the same inputs (fast mode).
+"""Reusing a collected venv for a later collection of the same inputs (fast mode), across processes.
 
 Collecting the same wheel again (same interpreter, wheel bytes and name, extras, pins, offline
 sources and pip cap) runs the same pip commands on the same inputs, so it produces the same venv
-except for the paths written into it. After a collection's ``pip freeze`` step, its venv is
-copied into a per-process cache; a later collection copies that template to its own venv path and
-rewrites every place that holds the old location, as pip and virtualenv would have written it
-there:
+except for the paths written into it. After a collection's ``pip freeze`` step, its venv goes
+into a **persistent store** (``CollectionSettings.venv_store``; by default ``venvs/`` in the user
+cache dir, see ``user_cache``); a later collection, in this process or another one (a
+pytest-xdist worker, the next CI run), rebuilds it at its own venv path and rewrites every place
+that holds the old location, as pip and virtualenv would have written it there:
 
 * text files holding the old venv path (``pyvenv.cfg``, activation scripts, script shebangs;
   an entry is not used across the 127-byte shebang limit, where the shebang's form changes);
 * the package's ``direct_url.json`` (the uploaded wheel's ``file://`` URL);
-* the ``.pyc`` files of installed packages, recompiled at the new location as pip compiles them
-  (their ``co_filename`` holds the path);
+* the ``.pyc`` files of installed packages: their code objects name the source file, a string
+  stored once in the marshalled data, which is replaced in place (the bytes equal those of a
+  compilation at the new place; a file where that string is not found exactly once is
+  recompiled instead, as pip compiles);
 * the RECORD rows (hash, size) of every rewritten file;
 * symlinks pointing into the old venv.
 
-Any other occurrence of the old task-group path, or a path with characters that tools quote or
-escape differently (anything but ``[A-Za-z0-9_./-]``, which ``shlex.quote`` and URLs keep as
-is), makes the entry unusable and the collection runs normally. The scripts' pip output and
-``pip freeze`` are replayed with the paths substituted. Entries live in a temporary folder
-removed when the process exits.
+Every other file is hard-linked from the store (copied where links are impossible), which is
+what makes reusing a venv of a thousand megabytes take a second. Files are always replaced,
+never written in place, so the store's copy never changes through a venv (pip, too, unlinks a
+file before writing it); the store records each file's size and modification time and an entry
+whose file changed anyway is dropped. Any other occurrence of the old task-group path, or a path
+with characters that tools quote or escape differently (anything but ``[A-Za-z0-9_./-]``), makes
+the venv unusable for the store and the collection runs normally. The scripts' pip output and
+``pip freeze`` are replayed with the paths substituted.
+
+The store (``<store>/<key>/`` with ``entry.json`` and ``venv/``) is written like the wheel cache
+(``factory.cache``): under a per-key ``filelock``, into a staging folder published by one atomic
+rename, ``entry.json`` written last, so a reader never sees half an entry and a process killed
+while storing leaves only a staging folder, removed by the next process that stores that key or
+by ``clear``. The store is capped in size (``CollectionSettings.venv_store_max_bytes``): after
+each store, the least recently used entries are removed until it fits.
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
 import compileall
+import contextlib
 import csv
 import hashlib
 import importlib.util
@@ -35,34 +48,46 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
-import threading
+import time
 import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from ..schemas import WheelFile
 from .activity_log import ActivityLog
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
 from .settings import CollectionSettings
+from .user_cache import default_venv_store
 
 __all__ = [
     "CachedVenv",
     "Relocation",
+    "StoreInfo",
     "cache_key",
     "clear",
     "lookup",
     "path_to_url",
     "restore",
     "store",
+    "store_info",
+    "store_root",
 ]
 
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_./-]+")
+_ENTRY_FILE = "entry.json"
+_USED_FILE = "last-used"
+_STAGING = ".staging-"
+_TRASH = ".trash-"
+_FORMAT = 2
 
 _COMPILE = (
     "import compileall, sys, warnings\n"
@@ -77,6 +102,11 @@ def path_to_url(path: str) -> str:
     """pip's ``path_to_url``: the ``file://`` URL pip records for a local file."""
     path = os.path.normpath(os.path.abspath(path))
     return urllib.parse.urljoin("file:", urllib.request.pathname2url(path))
+
+
+def store_root(settings: CollectionSettings) -> Path:
+    """The venv store of ``settings``."""
+    return settings.venv_store if settings.venv_store is not None else default_venv_store()
 
 
 @dataclass(frozen=True)
@@ -101,15 +131,29 @@ class Relocation:
             for path in (self.group_path, self.venv_path, self.wheel_path or self.group_path)
         )
 
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "group_path": self.group_path,
+            "venv_path": self.venv_path,
+            "wheel_path": self.wheel_path,
+        }
+
 
 @dataclass(frozen=True)
 class CachedVenv:
     """A stored venv and what its collection printed."""
 
-    template: Path
+    folder: Path
     origin: Relocation
     outputs: dict[str, tuple[str, str]]
     pip_freeze: str
+    files: dict[str, list[int]]
+    rewrite: frozenset[str]
+
+    @property
+    def template(self) -> Path:
+        """The stored venv."""
+        return self.folder / "venv"
 
     @property
     def venv_path(self) -> str:
@@ -131,27 +175,7 @@ class CachedVenv:
         return self._relocate_text(self.pip_freeze, target)
 
 
-_entries: dict[str, CachedVenv] = {}
-_lock = threading.Lock()
-_root: Path | None = None
-
-
-def _cache_root() -> Path:
-    global _root
-    with _lock:
-        if _root is None:
-            _root = Path(tempfile.mkdtemp(prefix="pytest-taskcollect-venvs-"))
-            atexit.register(shutil.rmtree, _root, ignore_errors=True)
-        return _root
-
-
-def clear() -> None:
-    """Forget every stored venv and delete them."""
-    with _lock:
-        entries = list(_entries.values())
-        _entries.clear()
-    for entry in entries:
-        shutil.rmtree(entry.template.parent, ignore_errors=True)
+# -- keys ----------------------------------------------------------------------------------
 
 
 def _fingerprint(link: str) -> object:
@@ -190,6 +214,7 @@ def cache_key(
     if any(fingerprint is None for fingerprint in fingerprints):
         return None
     material = {
+        "format": _FORMAT,
         "interpreter": [info.path, list(info.version), info.magic],
         "origin": plan.origin.value,
         "pkg_name": plan.pkg_name,
@@ -200,58 +225,236 @@ def cache_key(
         if wheel is None
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
         "max_pip_version": settings.max_pip_version,
+        "pip_cache_dir": str(settings.pip_cache_dir) if settings.pip_cache_dir else None,
         "find_links": [find_links, fingerprints],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def lookup(key: str) -> CachedVenv | None:
-    """The stored venv for ``key``, if any."""
-    with _lock:
-        return _entries.get(key)
+# -- reading -------------------------------------------------------------------------------
+
+
+def _load(folder: Path) -> CachedVenv | None:
+    try:
+        data = json.loads((folder / _ENTRY_FILE).read_text(encoding="utf-8"))
+        if data.get("format") != _FORMAT:
+            return None
+        return CachedVenv(
+            folder=folder,
+            origin=Relocation(**data["origin"]),
+            outputs={name: (out, err) for name, (out, err) in data["outputs"].items()},
+            pip_freeze=data["pip_freeze"],
+            files=data["files"],
+            rewrite=frozenset(data["rewrite"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def lookup(root: Path, key: str) -> CachedVenv | None:
+    """The stored venv for ``key``, if a complete one is there."""
+    return _load(root / key)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+class _Unrelocatable(Exception):
+    """The venv holds its location somewhere we do not rewrite."""
+
+
+def _scan(relocation: Relocation) -> tuple[dict[str, list[int]], list[str], int]:
+    """The venv's regular files (``rel: [size, mtime_ns]``), those holding its path (to rewrite
+    on reuse, ``.pyc`` aside) and its size. Raises ``_Unrelocatable``."""
+    venv = relocation.venv_path
+    group = relocation.group_path.encode()
+    venv_bytes = venv.encode()
+    url = path_to_url(relocation.wheel_path).encode() if relocation.wheel_path else None
+    files: dict[str, list[int]] = {}
+    rewrite: list[str] = []
+    size = 0
+    for folder, _, filenames in os.walk(venv):
+        for name in filenames:
+            full = os.path.join(folder, name)
+            info = os.lstat(full)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            rel = os.path.relpath(full, venv)
+            files[rel] = [info.st_size, info.st_mtime_ns]
+            size += info.st_size
+            if name.endswith(".pyc"):
+                continue
+            data = Path(full).read_bytes()
+            if group not in data:
+                continue
+            residue = data.replace(venv_bytes, b"")
+            if url is not None and name == "direct_url.json":
+                residue = residue.replace(url, b"")
+            if group in residue:
+                raise _Unrelocatable(f"{full} holds the group path outside the venv path")
+            rewrite.append(rel)
+    return files, rewrite, size
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _clone_tree(source: str, target: str) -> None:
+    """``target`` as a tree of hard links to ``source``'s files (symlinks kept as they are)."""
+    shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+
+
+def _remove(folder: Path) -> None:
+    """Remove ``folder`` after moving it aside (atomic for readers)."""
+    trash = folder.with_name(f"{_TRASH}{folder.name}-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        folder.rename(trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _sweep_staging(root: Path, key: str) -> None:
+    """Remove staging folders of ``key`` left by killed processes (the key lock is held)."""
+    for leftover in root.glob(f"{_STAGING}{key}-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def store(
+    root: Path,
     key: str,
     *,
     relocation: Relocation,
     outputs: dict[str, tuple[str, str]],
     pip_freeze: str,
-) -> None:
-    """Copy the venv at ``relocation.venv_path`` into the cache under ``key``.
+    max_bytes: int,
+) -> bool:
+    """Put the venv at ``relocation.venv_path`` into the store under ``key``; ``True`` when
+    stored now.
 
-    Nothing is stored when the venv cannot be relocated reliably (unsafe characters, or the
-    group path appearing in ``pip freeze`` other than in the wheel's URL).
+    Nothing is stored when the venv cannot be relocated reliably (unsafe characters, the group
+    path in ``pip freeze`` other than in the wheel's URL, or in a file outside the venv path),
+    or when another process stored it first.
     """
-    if not relocation.safe or lookup(key) is not None:
-        return
+    if not relocation.safe or lookup(root, key) is not None:
+        return False
     freeze_rest = pip_freeze
     if relocation.wheel_path is not None:
         freeze_rest = freeze_rest.replace(path_to_url(relocation.wheel_path), "")
     if relocation.group_path in freeze_rest:
-        return
-    folder = _cache_root() / key
-    staging = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=_cache_root()))
-    try:
-        shutil.copytree(relocation.venv_path, staging / "venv", symlinks=True)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-        return
-    with _lock:
-        if key in _entries:
+        return False
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(root / f".{key}.lock"):
+        if lookup(root, key) is not None:
+            return False
+        _sweep_staging(root, key)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{key}-", dir=root))
+        try:
+            files, rewrite, size = _scan(relocation)
+            _clone_tree(relocation.venv_path, str(staging / "venv"))
+            entry = {
+                "format": _FORMAT,
+                "origin": relocation.as_dict(),
+                "outputs": outputs,
+                "pip_freeze": pip_freeze,
+                "files": files,
+                "rewrite": rewrite,
+                "size": size,
+            }
+            (staging / _USED_FILE).touch()
+            (staging / _ENTRY_FILE).write_text(json.dumps(entry), encoding="utf-8")
+            os.replace(staging, root / key)
+        except (OSError, _Unrelocatable):
             shutil.rmtree(staging, ignore_errors=True)
-            return
-        staging.rename(folder)
-        _entries[key] = CachedVenv(
-            template=folder / "venv",
-            origin=relocation,
-            outputs=outputs,
-            pip_freeze=pip_freeze,
-        )
+            return False
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    _evict(root, max_bytes, keep=key)
+    return True
 
 
-class _Unrelocatable(Exception):
-    """The copied venv holds the old location somewhere we do not rewrite."""
+# -- size cap, info, clear -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the store holds: complete entries (key, bytes, last use) and leftovers."""
+
+    root: Path
+    entries: tuple[tuple[str, int, float], ...]
+    leftovers: tuple[Path, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(size for _, size, _ in self.entries)
+
+
+def _entry_size(folder: Path) -> int:
+    try:
+        data = json.loads((folder / _ENTRY_FILE).read_text(encoding="utf-8"))
+        return int(data["size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _last_used(folder: Path) -> float:
+    try:
+        return (folder / _USED_FILE).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def store_info(root: Path) -> StoreInfo:
+    """The store's entries, largest use first, and leftover folders of killed processes."""
+    entries = []
+    leftovers = []
+    if root.is_dir():
+        for folder in sorted(root.iterdir()):
+            if not folder.is_dir():
+                continue
+            if folder.name.startswith((_STAGING, _TRASH)):
+                leftovers.append(folder)
+            elif (folder / _ENTRY_FILE).is_file():
+                entries.append((folder.name, _entry_size(folder), _last_used(folder)))
+            else:
+                leftovers.append(folder)
+    entries.sort(key=lambda item: item[2], reverse=True)
+    return StoreInfo(root=root, entries=tuple(entries), leftovers=tuple(leftovers))
+
+
+def _evict(root: Path, max_bytes: int, *, keep: str) -> None:
+    """Remove least recently used entries until the store fits ``max_bytes``."""
+    with FileLock(root / ".evict.lock"):
+        info = store_info(root)
+        total = info.size
+        for key, size, _ in reversed(info.entries):
+            if total <= max_bytes:
+                break
+            if key == keep:
+                continue
+            with FileLock(root / f".{key}.lock"):
+                _remove(root / key)
+            total -= size
+
+
+def clear(root: Path | None = None) -> StoreInfo:
+    """Empty the store (default: the user cache dir's); returns what it held."""
+    root = root if root is not None else default_venv_store()
+    info = store_info(root)
+    for key, _, _ in info.entries:
+        with FileLock(root / f".{key}.lock"):
+            _remove(root / key)
+    for leftover in info.leftovers:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return info
+
+
+# -- restoring -----------------------------------------------------------------------------
 
 
 def restore(
@@ -261,58 +464,128 @@ def restore(
     env: dict[str, str],
     log: ActivityLog,
 ) -> bool:
-    """Copy ``entry`` to ``target.venv_path`` and relocate it; ``False`` (and nothing left
-    behind) when that is not possible."""
+    """Rebuild ``entry`` at ``target.venv_path``; ``False`` (and nothing left behind) when
+    that is not possible. An entry whose files changed since it was stored is removed."""
     if not target.safe or target.simple_shebang != entry.origin.simple_shebang:
         return False
     try:
-        shutil.copytree(entry.template, target.venv_path, symlinks=True)
-        _relocate(entry.origin, target, info, env)
+        _rebuild(entry, target, info, env)
+    except _Changed as error:
+        log.note(f"the stored venv {entry.folder} changed ({error}); removed it")
+        _remove(entry.folder)
+        shutil.rmtree(target.venv_path, ignore_errors=True)
+        return False
     except (OSError, _Unrelocatable, subprocess.SubprocessError, ValueError) as error:
         log.note(f"could not reuse the venv of {entry.venv_path} ({error}); creating it anew")
         shutil.rmtree(target.venv_path, ignore_errors=True)
         return False
+    with contextlib.suppress(OSError):
+        os.utime(entry.folder / _USED_FILE)
     return True
 
 
-def _relocate(
-    origin: Relocation, target: Relocation, info: InterpreterInfo, env: dict[str, str]
+class _Changed(Exception):
+    """A stored file is not the one that was stored."""
+
+
+def _replace_file(path: str, data: bytes, like: os.stat_result) -> None:
+    """Write ``data`` as a new file at ``path`` with ``like``'s mode and times."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    with open(path, "xb") as handle:
+        handle.write(data)
+    os.chmod(path, stat.S_IMODE(like.st_mode))
+    os.utime(path, ns=(like.st_atime_ns, like.st_mtime_ns))
+
+
+def _rebuild(
+    entry: CachedVenv, target: Relocation, info: InterpreterInfo, env: dict[str, str]
 ) -> None:
+    origin = entry.origin
     old_venv, new_venv = origin.venv_path, target.venv_path
     old_url = new_url = None
     if origin.wheel_path is not None and target.wheel_path is not None:
         old_url, new_url = path_to_url(origin.wheel_path), path_to_url(target.wheel_path)
+    template = str(entry.template)
     changed: set[str] = set()
-    pycs: list[str] = []
-    for folder, dirnames, filenames in os.walk(new_venv):
+    recompile: list[str] = []
+    seen = 0
+    os.mkdir(new_venv)
+    for folder, dirnames, filenames in os.walk(template):
+        rel_folder = os.path.relpath(folder, template)
+        out_folder = new_venv if rel_folder == "." else os.path.join(new_venv, rel_folder)
         for name in dirnames + filenames:
-            full = os.path.join(folder, name)
-            if os.path.islink(full):
-                link_target = os.readlink(full)
-                if link_target.startswith(old_venv + "/"):
-                    os.unlink(full)
-                    os.symlink(new_venv + link_target[len(old_venv) :], full)
+            source = os.path.join(folder, name)
+            out = os.path.join(out_folder, name)
+            source_stat = os.lstat(source)
+            if stat.S_ISLNK(source_stat.st_mode):
+                link = os.readlink(source)
+                if link.startswith(old_venv + "/"):
+                    link = new_venv + link[len(old_venv) :]
+                os.symlink(link, out)
                 continue
-            if name in dirnames:
+            if stat.S_ISDIR(source_stat.st_mode):
+                os.mkdir(out)
                 continue
-            if name.endswith(".pyc"):
-                pycs.append(full)
-                continue
-            data = Path(full).read_bytes()
-            new = data
-            if old_url is not None and new_url is not None and name == "direct_url.json":
-                new = new.replace(old_url.encode(), new_url.encode())
-            new = new.replace(old_venv.encode(), new_venv.encode())
-            residue = new.replace(new_venv.encode(), b"")
-            if new_url is not None:
-                residue = residue.replace(new_url.encode(), b"")
-            if origin.group_path != target.group_path and origin.group_path.encode() in residue:
-                raise _Unrelocatable(f"{full} holds the old path")
-            if new != data:
-                Path(full).write_bytes(new)
-                changed.add(os.path.normpath(full))
-    _recompile(pycs, info, env)
+            rel = os.path.normpath(os.path.join(rel_folder, name))
+            if entry.files.get(rel) != [source_stat.st_size, source_stat.st_mtime_ns]:
+                raise _Changed(f"{rel} differs from what was stored")
+            seen += 1
+            if rel in entry.rewrite:
+                data = Path(source).read_bytes()
+                if old_url is not None and new_url is not None and name == "direct_url.json":
+                    data = data.replace(old_url.encode(), new_url.encode())
+                _replace_file(out, data.replace(old_venv.encode(), new_venv.encode()), source_stat)
+                changed.add(os.path.normpath(out))
+            elif name.endswith(".pyc") and old_venv != new_venv:
+                source_path = _pyc_source(rel, info)
+                old = os.path.join(old_venv, source_path).encode()
+                new = os.path.join(new_venv, source_path).encode()
+                patched = None
+                if source_path not in entry.rewrite:
+                    patched = _patch_pyc(Path(source).read_bytes(), old, new)
+                if patched is None:
+                    recompile.append(out)
+                else:
+                    _replace_file(out, patched, source_stat)
+            else:
+                _link_or_copy(source, out)
+    if seen != len(entry.files):
+        raise _Changed("files are missing")
+    _recompile(recompile, info, env)
     _update_records(Path(new_venv) / "lib" / f"python{info.major_minor}" / "site-packages", changed)
+
+
+def _pyc_source(rel: str, info: InterpreterInfo) -> str:
+    """The source file (relative to the venv) of the ``.pyc`` at ``rel``."""
+    cache_dir, name = os.path.split(rel)
+    suffix = f".{info.cache_tag}.pyc"
+    if os.path.basename(cache_dir) != "__pycache__" or not name.endswith(suffix):
+        raise _Unrelocatable(f"unexpected bytecode file {rel}")
+    return os.path.join(os.path.dirname(cache_dir), name[: -len(suffix)] + ".py")
+
+
+def _patch_pyc(data: bytes, old: bytes, new: bytes) -> bytes | None:
+    """``data`` with the marshalled string ``old`` (the code objects' file name, stored once
+    and referenced after that) replaced by ``new`` as marshal writes it; ``None`` when ``old``
+    is not there exactly once as a plain ASCII string."""
+    if data.count(old) != 1:
+        return None
+    index = data.index(old)
+    if len(old) < 256:
+        start, kinds, length = index - 2, (0x7A, 0xFA), data[index - 1 : index]
+        expected = bytes([len(old)])
+    else:
+        start, kinds, length = index - 5, (0x61, 0xE1), data[index - 4 : index]
+        expected = len(old).to_bytes(4, "little")
+    if start < 16 or data[start] not in kinds or length != expected:
+        return None
+    flag = data[start] & 0x80
+    if len(new) < 256:
+        header = bytes([0x7A | flag, len(new)])
+    else:
+        header = bytes([0x61 | flag]) + len(new).to_bytes(4, "little")
+    return data[:start] + header + new + data[index + len(old) :]
 
 
 def _recompile(pycs: list[str], info: InterpreterInfo, env: dict[str, str]) -> None:
@@ -321,8 +594,6 @@ def _recompile(pycs: list[str], info: InterpreterInfo, env: dict[str, str]) -> N
     sources = []
     for pyc in pycs:
         cache_dir, name = os.path.split(pyc)
-        if os.path.basename(cache_dir) != "__pycache__" or not name.endswith(suffix):
-            raise _Unrelocatable(f"unexpected bytecode file {pyc}")
         source = os.path.join(os.path.dirname(cache_dir), name[: -len(suffix)] + ".py")
         if not os.path.isfile(source):
             raise _Unrelocatable(f"no source for {pyc}")
@@ -348,7 +619,7 @@ def _recompile(pycs: list[str], info: InterpreterInfo, env: dict[str, str]) -> N
 
 
 def _update_records(site_packages: Path, changed: set[str]) -> None:
-    """Give the RECORD rows of rewritten files their new hash and size."""
+    """Give the RECORD rows of rewritten files their new hash and size (RECORD replaced)."""
     if not changed or not site_packages.is_dir():
         return
     for info_dir in site_packages.glob("*.dist-info"):
@@ -371,4 +642,4 @@ def _update_records(site_packages: Path, changed: set[str]) -> None:
             buffer = io.StringIO()
             terminator = "\r\n" if "\r\n" in text else "\n"
             csv.writer(buffer, lineterminator=terminator).writerows(rows)
-            record.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            _replace_file(str(record), buffer.getvalue().encode("utf-8"), record.stat())
