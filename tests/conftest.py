@@ -2,8 +2,8 @@
 
 The test session gets its own persistent cache (``TASKCOLLECT_CACHE_DIR``, set before pytest-xdist
 starts its workers, which inherit it): venvs stored by one test run are never reused by the
-next, and the user's cache is left alone. ``USER_CACHE_DIR`` is the user's, where fetched pip
-wheels outlive the session (``pip_24_wheel``).
+next, and the user's cache is left alone. ``$TASKCOLLECT_TEST_USER_CACHE`` names the user's,
+where fetched pip wheels outlive the session (``tests/collection/conftest.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from pytest_taskcollect.collection.user_cache import ENV_VARIABLE, default_cache
 
 pytest_plugins = ["pytester"]
 
-USER_CACHE_DIR = default_cache_dir()
+USER_CACHE_VARIABLE = "TASKCOLLECT_TEST_USER_CACHE"
 _SESSION_CACHE = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        os.environ.setdefault(USER_CACHE_VARIABLE, str(default_cache_dir()))
         folder = tempfile.mkdtemp(prefix="taskcollect-test-cache-")
         config.stash[_SESSION_CACHE] = folder
         os.environ[ENV_VARIABLE] = folder

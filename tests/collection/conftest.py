@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import socket
 from collections.abc import Callable
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_preset
+from pytest_taskcollect import BuiltWheel, FrozenMap, TaskPackageFactory, get_preset
 from pytest_taskcollect.collection import CollectionSettings
+from pytest_taskcollect.collection.pip_wheels import fetch_pip_wheels, stored_wheels
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
 from pytest_taskcollect.factory.cache import WheelCache
 
@@ -47,6 +49,27 @@ def versions_index(task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPa
     return folder
 
 
+@pytest.fixture(scope="session")
+def dependency_index(
+    task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, BuiltWheel]:
+    """A find-links folder with two small dependencies, and a mock-like wheel that requires
+    one of them and the other through its ``full`` extra (plus a marker that is false). The
+    extra has no ``_``: pip 23.2.1 does not normalise requested extras."""
+    folder = tmp_path_factory.mktemp("dependency-index")
+    factory = TaskPackageFactory(task_wheel_cache, folder)
+    factory(get_preset("missing_manifest").spec, name="fractal-tasks-dep-a")
+    factory(get_preset("missing_manifest").spec, name="Fractal_Tasks.Dep-B", version="2.0")
+    spec = dataclasses.replace(
+        get_preset("fractal_tasks_mock").spec,
+        name="fractal-tasks-with-deps",
+        import_name="fractal_tasks_with_deps",
+        dependencies=("fractal-tasks-dep-a>=0.0.1", "nonexistent-package; python_version < '3'"),
+        extras=FrozenMap({"full": ("fractal-tasks-dep-b==2.0",)}),
+    )
+    return folder, factory(spec)
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., CollectionSettings]:
     """``make_settings(**fields)``: settings with a fresh tasks dir under ``tmp_path``."""
@@ -66,6 +89,30 @@ def make_settings(tmp_path: Path) -> Callable[..., CollectionSettings]:
 def settings(make_settings: Callable[..., CollectionSettings]) -> CollectionSettings:
     """Offline settings with the running interpreter and a fresh tasks dir."""
     return make_settings()
+
+
+def fetched_pip_wheel(version: str) -> Path:
+    """The pip ``version`` wheel from the user's fetched wheels (``taskcollect cache fetch-pip``),
+    fetched there first when missing and the index is reachable; skips the test otherwise."""
+    folder = Path(os.environ["TASKCOLLECT_TEST_USER_CACHE"]) / "pip-wheels"
+    for attempt in range(2):
+        for wheel in stored_wheels(folder):
+            if wheel.name.startswith(f"pip-{version}-"):
+                return wheel
+        if attempt == 0 and _pypi_reachable():
+            fetch_pip_wheels(folder)
+    pytest.skip(
+        f"no pip {version} wheel offline and pypi.org is unreachable: run "
+        "`taskcollect cache fetch-pip` once with network"
+    )
+
+
+@pytest.fixture(scope="session")
+def pip_24_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A find-links folder holding only the pip 24.0 wheel (the server's pip under 2.14.5)."""
+    folder = tmp_path_factory.mktemp("pip-24")
+    shutil.copy2(fetched_pip_wheel("24.0"), folder)
+    return folder
 
 
 def _pypi_reachable() -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_taskcollect import BuiltWheel, FrozenMap, TaskPackageFactory, get_preset
+from pytest_taskcollect import BuiltWheel, TaskPackageFactory
 from pytest_taskcollect.collection import (
     CollectionResult,
     CollectionSettings,
@@ -22,29 +21,7 @@ from pytest_taskcollect.collection import (
 from pytest_taskcollect.collection.dist_info import scan_environment
 from pytest_taskcollect.collection.interpreters import probe_interpreter
 from pytest_taskcollect.collection.scripts import pip_environment
-from pytest_taskcollect.factory.cache import WheelCache
 from pytest_taskcollect.schemas import TaskCollectPipV2
-
-
-@pytest.fixture(scope="session")
-def dependency_index(
-    task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, BuiltWheel]:
-    """A find-links folder with two small dependencies, and a mock-like wheel that requires
-    one of them and the other through its ``full`` extra (plus a marker that is false). The
-    extra has no ``_``: pip 23.2.1 does not normalise requested extras."""
-    folder = tmp_path_factory.mktemp("dependency-index")
-    factory = TaskPackageFactory(task_wheel_cache, folder)
-    factory(get_preset("missing_manifest").spec, name="fractal-tasks-dep-a")
-    factory(get_preset("missing_manifest").spec, name="Fractal_Tasks.Dep-B", version="2.0")
-    spec = dataclasses.replace(
-        get_preset("fractal_tasks_mock").spec,
-        name="fractal-tasks-with-deps",
-        import_name="fractal_tasks_with_deps",
-        dependencies=("fractal-tasks-dep-a>=0.0.1", "nonexistent-package; python_version < '3'"),
-        extras=FrozenMap({"full": ("fractal-tasks-dep-b==2.0",)}),
-    )
-    return folder, factory(spec)
 
 
 def _collect(settings: CollectionSettings, wheel: Path, **request: object) -> CollectionResult:

@@ -410,10 +410,10 @@ class _PipCollection:
         assert self.plan is not None
         assert self.interpreter is not None
         venv_path = self.plan.venv_path
-        script.write_log(f"START create venv in {venv_path}")
         try:
             self.info = probe_interpreter(self.interpreter)
         except RuntimeError as error:
+            script.write_log(f"START create venv in {venv_path}")
             script.add_output(stderr=f"{error}\n")
             raise ScriptExit(127) from error
         self.cache_key = self._cache_key()
@@ -428,6 +428,7 @@ class _PipCollection:
             )
             script.add_output(*entry.replay("1_create_venv.sh", self._relocations()))
             return
+        script.write_log(f"START create venv in {venv_path}")
         self.pip_upgrade = self._plan_pip_upgrade()
         seed = None
         if self.pip_upgrade is not None and self.pip_upgrade.wheel is not None:
