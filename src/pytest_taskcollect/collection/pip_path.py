@@ -800,6 +800,7 @@ class _PipCollection:
             group_path=self.plan.path,
             venv_path=self.plan.venv_path,
             wheel_path=self.wheel_path,
+            links=tuple(self._find_links()),
         )
 
     def _cache_key(self) -> str | None:

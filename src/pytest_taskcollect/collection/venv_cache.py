@@ -116,6 +116,8 @@ class Relocation:
     group_path: str
     venv_path: str
     wheel_path: str | None
+    links: tuple[str, ...] = ()
+    """The find-links pip was given (printed by pip; equal content elsewhere is reusable)."""
 
     @property
     def simple_shebang(self) -> bool:
@@ -131,11 +133,12 @@ class Relocation:
             for path in (self.group_path, self.venv_path, self.wheel_path or self.group_path)
         )
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "group_path": self.group_path,
             "venv_path": self.venv_path,
             "wheel_path": self.wheel_path,
+            "links": list(self.links),
         }
 
 
@@ -161,9 +164,17 @@ class CachedVenv:
         return self.origin.venv_path
 
     def _relocate_text(self, text: str, target: Relocation) -> str:
+        """``text`` with the origin's paths (wheel URL, group path, find-links) replaced by the
+        target's, in one pass (longest first, so no replacement is replaced again)."""
+        mapping = {self.origin.group_path: target.group_path}
         if self.origin.wheel_path is not None and target.wheel_path is not None:
-            text = text.replace(path_to_url(self.origin.wheel_path), path_to_url(target.wheel_path))
-        return text.replace(self.origin.group_path, target.group_path)
+            mapping[path_to_url(self.origin.wheel_path)] = path_to_url(target.wheel_path)
+        mapping.update(zip(self.origin.links, target.links, strict=True))
+        mapping = {old: new for old, new in mapping.items() if old != new}
+        if not mapping:
+            return text
+        pattern = "|".join(re.escape(old) for old in sorted(mapping, key=len, reverse=True))
+        return re.sub(pattern, lambda match: mapping[match.group(0)], text)
 
     def replay(self, template: str, target: Relocation) -> tuple[str, str]:
         """``(stdout, stderr)`` of a script of the first collection, paths substituted."""
@@ -178,20 +189,40 @@ class CachedVenv:
 # -- keys ----------------------------------------------------------------------------------
 
 
+_digests: dict[tuple[str, int, int, int], str] = {}
+
+
+def _digest(path: str, info: os.stat_result) -> str:
+    """The SHA-256 of a source file, remembered per path, size, inode and mtime."""
+    memo = (path, info.st_size, info.st_ino, info.st_mtime_ns)
+    if memo not in _digests:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _digests[memo] = digest.hexdigest()
+    return _digests[memo]
+
+
 def _fingerprint(link: str) -> object:
-    """What a local find-links entry holds (names, sizes, mtimes), ``None`` if not local."""
+    """What a local find-links entry holds (names, sizes, content digests; not times, so a
+    copy of the same wheels elsewhere or in a later session has the same fingerprint),
+    ``None`` if not local."""
     path = Path(link[len("file://") :] if link.startswith("file://") else link)
     if "://" in link and not link.startswith("file://"):
         return None
     if path.is_dir():
         listing = []
         for entry in sorted(os.scandir(path), key=lambda item: item.name):
-            entry_stat = entry.stat()
-            listing.append((entry.name, entry_stat.st_size, entry_stat.st_mtime_ns))
+            if entry.is_file():
+                entry_stat = entry.stat()
+                listing.append((entry.name, entry_stat.st_size, _digest(entry.path, entry_stat)))
+            else:
+                listing.append((entry.name, -1, ""))
         return listing
     if path.is_file():
         path_stat = path.stat()
-        return [path.name, path_stat.st_size, path_stat.st_mtime_ns]
+        return [path.name, path_stat.st_size, _digest(str(path), path_stat)]
     return []
 
 
@@ -206,7 +237,8 @@ def cache_key(
     """A key for everything the venv's content depends on, ``None`` when not cacheable.
 
     Only offline collections from local sources are cached: an index could change between two
-    collections.
+    collections. A find-links entry counts by its content, and by its path only when that has
+    characters pip might print otherwise (a replay substitutes the paths, see ``Relocation``).
     """
     if not settings.no_index:
         return None
@@ -226,7 +258,10 @@ def cache_key(
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
         "max_pip_version": settings.max_pip_version,
         "pip_cache_dir": str(settings.pip_cache_dir) if settings.pip_cache_dir else None,
-        "find_links": [find_links, fingerprints],
+        "find_links": [
+            [None if _SAFE_PATH.fullmatch(link) else link, fingerprint]
+            for link, fingerprint in zip(find_links, fingerprints, strict=True)
+        ],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -241,7 +276,12 @@ def _load(folder: Path) -> CachedVenv | None:
             return None
         return CachedVenv(
             folder=folder,
-            origin=Relocation(**data["origin"]),
+            origin=Relocation(
+                group_path=data["origin"]["group_path"],
+                venv_path=data["origin"]["venv_path"],
+                wheel_path=data["origin"]["wheel_path"],
+                links=tuple(data["origin"]["links"]),
+            ),
             outputs={name: (out, err) for name, (out, err) in data["outputs"].items()},
             pip_freeze=data["pip_freeze"],
             files=data["files"],

@@ -1,0 +1,26 @@
+"""``taskcollect cache info|clear``: what the persistent cache holds, and emptying it."""
+
+from __future__ import annotations
+
+from pytest_taskcollect import TaskPackageFactory
+
+from .conftest import Run
+
+
+def test_info_and_clear(taskcollect: Run, task_package: TaskPackageFactory) -> None:
+    empty = taskcollect("cache", "info")
+    assert empty.returncode == 0, empty.stderr
+    assert ": 0 venvs, 0.0 MB" in empty.stdout.splitlines()[0]
+
+    wheel = task_package("fractal_tasks_mock").path
+    assert taskcollect("pip", wheel).returncode == 0
+
+    info = taskcollect("cache", "info")
+    assert info.returncode == 0, info.stderr
+    assert ": 1 venvs," in info.stdout.splitlines()[0]
+    assert "Fetched pip wheels" in info.stdout
+
+    cleared = taskcollect("cache", "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "removed 1 venvs" in cleared.stdout
+    assert ": 0 venvs," in taskcollect("cache", "info").stdout.splitlines()[0]
