@@ -41,6 +41,7 @@ import base64
 import compileall
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import importlib.util
 import io
@@ -56,6 +57,7 @@ import time
 import urllib.parse
 import urllib.request
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +89,8 @@ _ENTRY_FILE = "entry.json"
 _USED_FILE = "last-used"
 _STAGING = ".staging-"
 _TRASH = ".trash-"
-_FORMAT = 2
+_FORMAT = 3
+_THREADS = 4
 
 _COMPILE = (
     "import compileall, sys, warnings\n"
@@ -150,6 +153,8 @@ class CachedVenv:
     origin: Relocation
     outputs: dict[str, tuple[str, str]]
     pip_freeze: str
+    dirs: list[str]
+    symlinks: dict[str, str]
     files: dict[str, list[int]]
     rewrite: frozenset[str]
 
@@ -189,12 +194,18 @@ class CachedVenv:
 # -- keys ----------------------------------------------------------------------------------
 
 
-_digests: dict[tuple[str, int, int, int], str] = {}
+_DIGESTS_FILE = ".digests.json"
+_DIGESTS_KEPT = 50_000
+_digests: dict[str, str] = {}
+_digests_used: set[str] = set()
+_digests_loaded: set[Path] = set()
 
 
 def _digest(path: str, info: os.stat_result) -> str:
-    """The SHA-256 of a source file, remembered per path, size, inode and mtime."""
-    memo = (path, info.st_size, info.st_ino, info.st_mtime_ns)
+    """The SHA-256 of a source file, remembered per path, size, inode and mtime (in this
+    process, and in the store's ``.digests.json`` for the next ones: see ``cache_key``)."""
+    memo = f"{path}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}"
+    _digests_used.add(memo)
     if memo not in _digests:
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
@@ -202,6 +213,34 @@ def _digest(path: str, info: os.stat_result) -> str:
                 digest.update(block)
         _digests[memo] = digest.hexdigest()
     return _digests[memo]
+
+
+def _load_digests(root: Path) -> None:
+    if root in _digests_loaded:
+        return
+    _digests_loaded.add(root)
+    try:
+        saved = json.loads((root / _DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(saved, dict):
+        _digests.update({key: value for key, value in saved.items() if isinstance(value, str)})
+
+
+def _save_digests(root: Path) -> None:
+    """Write the known digests next to the store (replaced atomically; a lost race only
+    costs the other process some hashing); past ``_DIGESTS_KEPT``, only this process's."""
+    if len(_digests) > _DIGESTS_KEPT:
+        for stale in set(_digests) - _digests_used:
+            del _digests[stale]
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=_DIGESTS_FILE, dir=root)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(_digests, stream)
+        os.replace(temporary, root / _DIGESTS_FILE)
+    except OSError:
+        return
 
 
 def _fingerprint(link: str) -> object:
@@ -242,7 +281,12 @@ def cache_key(
     """
     if not settings.no_index:
         return None
+    root = store_root(settings)
+    _load_digests(root)
+    known = len(_digests)
     fingerprints = [_fingerprint(link) for link in find_links]
+    if len(_digests) != known:
+        _save_digests(root)
     if any(fingerprint is None for fingerprint in fingerprints):
         return None
     material = {
@@ -284,6 +328,8 @@ def _load(folder: Path) -> CachedVenv | None:
             ),
             outputs={name: (out, err) for name, (out, err) in data["outputs"].items()},
             pip_freeze=data["pip_freeze"],
+            dirs=data["dirs"],
+            symlinks=data["symlinks"],
             files=data["files"],
             rewrite=frozenset(data["rewrite"]),
         )
@@ -303,24 +349,41 @@ class _Unrelocatable(Exception):
     """The venv holds its location somewhere we do not rewrite."""
 
 
-def _scan(relocation: Relocation) -> tuple[dict[str, list[int]], list[str], int]:
-    """The venv's regular files (``rel: [size, mtime_ns]``), those holding its path (to rewrite
-    on reuse, ``.pyc`` aside) and its size. Raises ``_Unrelocatable``."""
+@dataclass(frozen=True)
+class _Listing:
+    """A venv's tree: folders (parents first), symlinks (``rel: target``), regular files
+    (``rel: [size, mtime_ns]``), the files holding its path (to rewrite on reuse, ``.pyc``
+    aside) and its size in bytes."""
+
+    dirs: list[str]
+    symlinks: dict[str, str]
+    files: dict[str, list[int]]
+    rewrite: list[str]
+    size: int
+
+
+def _scan(relocation: Relocation) -> _Listing:
+    """List the venv at ``relocation.venv_path``. Raises ``_Unrelocatable``."""
     venv = relocation.venv_path
     group = relocation.group_path.encode()
     venv_bytes = venv.encode()
     url = path_to_url(relocation.wheel_path).encode() if relocation.wheel_path else None
-    files: dict[str, list[int]] = {}
-    rewrite: list[str] = []
+    listing = _Listing(dirs=[], symlinks={}, files={}, rewrite=[], size=0)
     size = 0
-    for folder, _, filenames in os.walk(venv):
-        for name in filenames:
+    for folder, dirnames, filenames in os.walk(venv):
+        for name in dirnames + filenames:
             full = os.path.join(folder, name)
-            info = os.lstat(full)
-            if not stat.S_ISREG(info.st_mode):
-                continue
             rel = os.path.relpath(full, venv)
-            files[rel] = [info.st_size, info.st_mtime_ns]
+            info = os.lstat(full)
+            if stat.S_ISLNK(info.st_mode):
+                listing.symlinks[rel] = os.readlink(full)
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                listing.dirs.append(rel)
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                raise _Unrelocatable(f"{full} is neither a file, a folder nor a symlink")
+            listing.files[rel] = [info.st_size, info.st_mtime_ns]
             size += info.st_size
             if name.endswith(".pyc"):
                 continue
@@ -332,8 +395,8 @@ def _scan(relocation: Relocation) -> tuple[dict[str, list[int]], list[str], int]
                 residue = residue.replace(url, b"")
             if group in residue:
                 raise _Unrelocatable(f"{full} holds the group path outside the venv path")
-            rewrite.append(rel)
-    return files, rewrite, size
+            listing.rewrite.append(rel)
+    return dataclasses.replace(listing, size=size)
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -391,19 +454,19 @@ def store(
     with FileLock(root / f".{key}.lock"):
         if lookup(root, key) is not None:
             return False
+        if (root / key).exists():  # an entry of an older format
+            _remove(root / key)
         _sweep_staging(root, key)
         staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{key}-", dir=root))
         try:
-            files, rewrite, size = _scan(relocation)
+            listing = _scan(relocation)
             _clone_tree(relocation.venv_path, str(staging / "venv"))
             entry = {
                 "format": _FORMAT,
                 "origin": relocation.as_dict(),
                 "outputs": outputs,
                 "pip_freeze": pip_freeze,
-                "files": files,
-                "rewrite": rewrite,
-                "size": size,
+                **dataclasses.asdict(listing),
             }
             (staging / _USED_FILE).touch()
             (staging / _ENTRY_FILE).write_text(json.dumps(entry), encoding="utf-8")
@@ -529,9 +592,7 @@ class _Changed(Exception):
 
 
 def _replace_file(path: str, data: bytes, like: os.stat_result) -> None:
-    """Write ``data`` as a new file at ``path`` with ``like``'s mode and times."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    """Write ``data`` as a new file at ``path`` (none there) with ``like``'s mode and times."""
     with open(path, "xb") as handle:
         handle.write(data)
     os.chmod(path, stat.S_IMODE(like.st_mode))
@@ -541,58 +602,60 @@ def _replace_file(path: str, data: bytes, like: os.stat_result) -> None:
 def _rebuild(
     entry: CachedVenv, target: Relocation, info: InterpreterInfo, env: dict[str, str]
 ) -> None:
+    """Recreate the stored tree at the target: folders, symlinks (retargeted), files linked,
+    rewritten or (``.pyc``) patched, in threads: most of the time is file-system calls."""
     origin = entry.origin
     old_venv, new_venv = origin.venv_path, target.venv_path
     old_url = new_url = None
     if origin.wheel_path is not None and target.wheel_path is not None:
         old_url, new_url = path_to_url(origin.wheel_path), path_to_url(target.wheel_path)
     template = str(entry.template)
-    changed: set[str] = set()
-    recompile: list[str] = []
-    seen = 0
     os.mkdir(new_venv)
-    for folder, dirnames, filenames in os.walk(template):
-        rel_folder = os.path.relpath(folder, template)
-        out_folder = new_venv if rel_folder == "." else os.path.join(new_venv, rel_folder)
-        for name in dirnames + filenames:
-            source = os.path.join(folder, name)
-            out = os.path.join(out_folder, name)
+    for rel in entry.dirs:
+        os.mkdir(os.path.join(new_venv, rel))
+    for rel, link in entry.symlinks.items():
+        if link.startswith(old_venv + "/"):
+            link = new_venv + link[len(old_venv) :]
+        os.symlink(link, os.path.join(new_venv, rel))
+
+    def place(rel: str, recorded: list[int]) -> tuple[str | None, str | None]:
+        """Create ``rel``; returns (a rewritten file, a ``.pyc`` to recompile)."""
+        source, out = os.path.join(template, rel), os.path.join(new_venv, rel)
+        try:
             source_stat = os.lstat(source)
-            if stat.S_ISLNK(source_stat.st_mode):
-                link = os.readlink(source)
-                if link.startswith(old_venv + "/"):
-                    link = new_venv + link[len(old_venv) :]
-                os.symlink(link, out)
-                continue
-            if stat.S_ISDIR(source_stat.st_mode):
-                os.mkdir(out)
-                continue
-            rel = os.path.normpath(os.path.join(rel_folder, name))
-            if entry.files.get(rel) != [source_stat.st_size, source_stat.st_mtime_ns]:
-                raise _Changed(f"{rel} differs from what was stored")
-            seen += 1
-            if rel in entry.rewrite:
-                data = Path(source).read_bytes()
-                if old_url is not None and new_url is not None and name == "direct_url.json":
-                    data = data.replace(old_url.encode(), new_url.encode())
-                _replace_file(out, data.replace(old_venv.encode(), new_venv.encode()), source_stat)
-                changed.add(os.path.normpath(out))
-            elif name.endswith(".pyc") and old_venv != new_venv:
-                source_path = _pyc_source(rel, info)
-                old = os.path.join(old_venv, source_path).encode()
-                new = os.path.join(new_venv, source_path).encode()
-                patched = None
-                if source_path not in entry.rewrite:
-                    patched = _patch_pyc(Path(source).read_bytes(), old, new)
-                if patched is None:
-                    recompile.append(out)
-                else:
-                    _replace_file(out, patched, source_stat)
-            else:
-                _link_or_copy(source, out)
-    if seen != len(entry.files):
-        raise _Changed("files are missing")
-    _recompile(recompile, info, env)
+        except FileNotFoundError:
+            raise _Changed(f"{rel} is missing") from None
+        if [source_stat.st_size, source_stat.st_mtime_ns] != recorded:
+            raise _Changed(f"{rel} differs from what was stored")
+        if rel in entry.rewrite:
+            data = Path(source).read_bytes()
+            if old_url is not None and new_url is not None and rel.endswith("direct_url.json"):
+                data = data.replace(old_url.encode(), new_url.encode())
+            _replace_file(out, data.replace(old_venv.encode(), new_venv.encode()), source_stat)
+            return os.path.normpath(out), None
+        if rel.endswith(".pyc") and old_venv != new_venv:
+            source_path = _pyc_source(rel, info)
+            if source_path in entry.rewrite:
+                return None, out
+            old = os.path.join(old_venv, source_path).encode()
+            new = os.path.join(new_venv, source_path).encode()
+            patched = _patch_pyc(Path(source).read_bytes(), old, new)
+            if patched is None:
+                return None, out
+            _replace_file(out, patched, source_stat)
+            return None, None
+        _link_or_copy(source, out)
+        return None, None
+
+    def place_all(items: list[tuple[str, list[int]]]) -> list[tuple[str | None, str | None]]:
+        return [place(rel, recorded) for rel, recorded in items]
+
+    items = list(entry.files.items())
+    chunks = [items[index::_THREADS] for index in range(_THREADS)]
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        placed = [outcome for chunk in pool.map(place_all, chunks) for outcome in chunk]
+    changed = {rewritten for rewritten, _ in placed if rewritten is not None}
+    _recompile([pyc for _, pyc in placed if pyc is not None], info, env)
     _update_records(Path(new_venv) / "lib" / f"python{info.major_minor}" / "site-packages", changed)
 
 
@@ -682,4 +745,6 @@ def _update_records(site_packages: Path, changed: set[str]) -> None:
             buffer = io.StringIO()
             terminator = "\r\n" if "\r\n" in text else "\n"
             csv.writer(buffer, lineterminator=terminator).writerows(rows)
-            _replace_file(str(record), buffer.getvalue().encode("utf-8"), record.stat())
+            record_stat = record.stat()
+            record.unlink()  # a hard link into the store: never written in place
+            _replace_file(str(record), buffer.getvalue().encode("utf-8"), record_stat)
