@@ -13,12 +13,17 @@ failure. Two modes (``CollectionSettings.mode``):
 * ``"faithful"``: every pip command of the templates runs (upgrade, setuptools, install, pins,
   freeze, five ``pip show``).
 * ``"fast"`` (default): the same venv and the same install, but a pip call is skipped when its
-  outcome is provably known, and the log says so: the ``pip<=max`` upgrade when offline and no
-  source offers a newer capped pip ("Requirement already satisfied"), ``pip install setuptools``
-  when setuptools is already installed, and ``pip show``/``pip freeze`` when
-  ``dist_info.scan_environment`` can reproduce their output from the installed metadata. With
-  ``reuse_venvs``, a later collection of the same inputs copies and relocates the first one's
-  venv (``venv_cache``). Results (task group, tasks, freeze, errors) are those of faithful mode.
+  outcome is provably known, and the log says so: the ``pip<=max`` upgrade when offline (the
+  venv is created with the pip that upgrade would install, ``pip_seed``, and pip's output for it
+  is written), ``pip install setuptools`` when setuptools is already installed, and ``pip
+  show``/``pip freeze`` when ``dist_info.scan_environment`` can reproduce their output from the
+  installed metadata. With ``reuse_venvs``, a later collection of the same inputs, in any
+  process, rebuilds the first one's venv from the persistent store (``venv_cache``). Results
+  (task group, tasks, freeze, errors, log) are those of faithful mode.
+
+Offline, when the pip the collection ends with is not the server's (``pip_seed``), ``warnings``
+says so; the server's pip is taken from the wheels ``taskcollect cache fetch-pip`` stored
+(``pip_wheels``) when the configured sources do not offer it.
 """
 
 from __future__ import annotations
@@ -572,7 +577,7 @@ class _PipCollection:
                     upgrade,
                     looking_in=self._looking_in(),
                     site=site,
-                    wheel_display=_display_path(str(upgrade.wheel), cwd),
+                    wheel_display=_display_path(str(upgrade.wheel or ""), cwd),
                 )
             )
         else:

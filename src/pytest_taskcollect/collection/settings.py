@@ -85,10 +85,10 @@ class CollectionSettings(BaseModel):
     venv_store_max_bytes: int = Field(default=8 * 2**30, ge=0)
     pip_timeout: float | None = None
 
-    @field_validator("tasks_dir")
+    @field_validator("tasks_dir", "venv_store")
     @classmethod
-    def _absolute_tasks_dir(cls, value: Path) -> Path:
-        return value if value.is_absolute() else value.absolute()
+    def _absolute_folder(cls, value: Path | None) -> Path | None:
+        return value if value is None or value.is_absolute() else value.absolute()
 
     @field_validator("find_links", mode="before")
     @classmethod

@@ -9,6 +9,9 @@ creation take tens of milliseconds and every later pip call start fast. The inst
 and so ``pip freeze``, are those of the server's venv; the venv's files are not (symlinks instead
 of copies), so ``venv_size_in_kB`` and ``venv_file_number`` are smaller than the server's.
 
+When fast mode knows that the server's ``pip install "pip<=24.0" --upgrade`` would install a
+newer pip from the sources (``pip_seed``), the venv is seeded with that pip instead.
+
 Offline, the ``ensurepip`` wheels also stand in for PyPI in the server's
 ``pip install "pip<=24.0" --upgrade`` (the bundled pips of 3.9 to 3.12, 23.0.1 to 23.2.1,
 satisfy the cap; a ``pip-24.0`` wheel in ``find_links`` makes the upgrade real), and

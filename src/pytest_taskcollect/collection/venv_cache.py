@@ -362,6 +362,19 @@ class _Listing:
     size: int
 
 
+def _may_hold_the_path(rel: str) -> bool:
+    """Whether a venv file can hold the venv's path: only files that virtualenv and pip write
+    at install time do (scripts and activation files, ``pyvenv.cfg``, ``.pth`` files, the
+    ``*.dist-info`` files pip adds); the other files of ``lib/`` come from wheels as they
+    are, and ``.pyc`` files are patched separately."""
+    if rel.endswith(".pyc"):
+        return False
+    if not rel.startswith(("lib/", "lib64/")):
+        return True
+    folder, name = os.path.split(rel)
+    return name.endswith(".pth") or folder.endswith(".dist-info")
+
+
 def _scan(relocation: Relocation) -> _Listing:
     """List the venv at ``relocation.venv_path``. Raises ``_Unrelocatable``."""
     venv = relocation.venv_path
@@ -385,7 +398,7 @@ def _scan(relocation: Relocation) -> _Listing:
                 raise _Unrelocatable(f"{full} is neither a file, a folder nor a symlink")
             listing.files[rel] = [info.st_size, info.st_mtime_ns]
             size += info.st_size
-            if name.endswith(".pyc"):
+            if not _may_hold_the_path(rel):
                 continue
             data = Path(full).read_bytes()
             if group not in data:
