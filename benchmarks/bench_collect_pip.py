@@ -80,6 +80,13 @@ class Case:
     links: list[str]
 
 
+def clean(folder: Path) -> None:
+    """Remove ``folder`` and let the file system finish with it (untimed): deleting a
+    thousand-megabyte venv keeps an ext4 disk busy for seconds after ``rmtree`` returns."""
+    shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
+
+
 def summary(times: list[float]) -> str:
     """``median (min-max, n runs)`` in milliseconds."""
     return (
@@ -125,7 +132,7 @@ def server_sequence(python: Path, case: Case, base: Path) -> float:
     for command in commands:
         subprocess.run(command, env=env, cwd=group, check=True, capture_output=True)
     elapsed = (time.perf_counter() - start) * 1000
-    shutil.rmtree(group, ignore_errors=True)
+    clean(group)
     return elapsed
 
 
@@ -138,7 +145,7 @@ def timed_collection(settings: CollectionSettings, case: Case, *, expect_reuse: 
     assert ("reused the venv" in result.log) == expect_reuse, result.log[-2000:]
     assert result.task_group is not None
     assert "pip==24.0\n" in (result.task_group.pip_freeze or ""), "not the server's pip"
-    shutil.rmtree(settings.tasks_dir, ignore_errors=True)
+    clean(settings.tasks_dir)
     return elapsed
 
 
@@ -151,7 +158,7 @@ def cross_process(settings: CollectionSettings, case: Case) -> float:
     completed = subprocess.run(argv, capture_output=True, text=True, check=True)
     data = json.loads(completed.stdout.splitlines()[-1])
     assert data["reused"], "the new process did not reuse the stored venv"
-    shutil.rmtree(settings.tasks_dir, ignore_errors=True)
+    clean(settings.tasks_dir)
     return float(data["seconds"]) * 1000
 
 
@@ -168,6 +175,7 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
 
     def cold() -> float:
         venv_cache.clear(base / "store")
+        os.sync()
         return timed_collection(settings("cold"), case, expect_reuse=False)
 
     warm_up = cold()  # the seeded pip's app-data image, the wheel digests

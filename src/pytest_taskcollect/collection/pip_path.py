@@ -195,6 +195,7 @@ class _PipCollection:
         self.cache_key: str | None = None
         self.pip_upgrade: PipUpgrade | None = None
         self._links: list[str] | None = None
+        self._scanned: tuple[tuple[str, ...], PipEnvironment | None] | None = None
         self._script_outputs: dict[str, tuple[str, str]] = {}
         self._prefix = ""
         self._show_stdout = ""
@@ -622,17 +623,22 @@ class _PipCollection:
     # -- scripts 3 and 4: pip freeze, pip show -------------------------------------------------
 
     def _environment(self) -> PipEnvironment | None:
-        """The emulated pip environment, when fast mode may use it."""
+        """The emulated pip environment, when fast mode may use it (read again only when the
+        site-packages listing changed: every pip install or uninstall changes it)."""
         if not self.fast:
             return None
         assert self.plan is not None
         assert self.info is not None
-        return scan_environment(
-            venv_path=self.plan.venv_path,
-            cwd=self.plan.path,
-            info=self.info,
-            pip_version=_installed_version(self._site_packages, "pip"),
-        )
+        listing = tuple(sorted(os.listdir(self._site_packages)))
+        if self._scanned is None or self._scanned[0] != listing:
+            environment = scan_environment(
+                venv_path=self.plan.venv_path,
+                cwd=self.plan.path,
+                info=self.info,
+                pip_version=_installed_version(self._site_packages, "pip"),
+            )
+            self._scanned = (listing, environment)
+        return self._scanned[1]
 
     def _pip_show(
         self,
