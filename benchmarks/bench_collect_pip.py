@@ -1,21 +1,25 @@
 """Benchmark of the pip collection runner (issues 4 and 11); prints ratios measured in one run.
 
-Three packages, each in the configuration whose record equals the server's (the server's pip,
-24.0, is offered offline, so every collection ends with ``pip==24.0`` as fractal-server 2.14.5's
-do):
+Each package in the configuration whose record equals the server's: the pip the release
+installs is offered offline (fractal-server 2.14.5 ends with ``pip==24.0``; 2.26.0, which has no
+pip cap, with the newest pip and setuptools, here the newest ``taskcollect cache fetch-pip``
+stored), so every collection ends with the release's pip:
 
-* a three-task wheel (the factory's smallest real package), with a pip 24.0 wheel in find-links;
-* the mock preset (``fractal-tasks-mock``, 16 tasks), the same way;
-* ``fractal-tasks-core==2.1.0`` by name from a local wheelhouse (about a hundred wheels, filled
-  once with ``taskcollect wheelhouse``, which needs the package index; skipped, with the reason,
-  when it is neither there nor fillable).
+* a three-task wheel (the factory's smallest real package), with a pip 24.0 wheel in find-links,
+  under 2.14.5; the same under 2.26.0, with the newest pip and setuptools wheels in find-links;
+* the mock preset (``fractal-tasks-mock``, 16 tasks), under 2.14.5 with pip 24.0;
+* ``fractal-tasks-core==2.1.0`` by name from a local wheelhouse under 2.14.5 (about a hundred
+  wheels, pip 24.0 among them, filled once with ``taskcollect wheelhouse``, which needs the
+  package index; skipped, with the reason, when it is neither there nor fillable).
 
 For each:
 
-* **server sequence** (the baseline): fractal-server 2.14.5's own commands, run as its scripts
-  run them, offline from the same sources: ``python -m venv --copies``, ``pip install
-  "pip<=24.0" --upgrade``, ``pip install setuptools``, ``pip install <wheel or name==version>``,
-  ``pip freeze --all``, the five ``pip show`` of script 4, ``du -sk`` and ``find -type f``;
+* **server sequence** (the baseline): that release's own commands, run as its scripts run them,
+  offline from the same sources: ``python -m venv --copies``, the pip upgrade (``pip install
+  "pip<=24.0" --upgrade`` then ``pip install setuptools`` for 2.14.5, ``pip install pip
+  setuptools --upgrade`` for 2.26.0), ``pip install <wheel or name==version>``, ``pip freeze
+  --all``, script 4's ``pip show`` calls (five for 2.14.5, two for 2.26.0) and, for 2.14.5,
+  ``du -sk`` and ``find -type f``;
 * **cold**: ``collect_pip`` (fast mode) with an empty venv store, in this process;
 * **repeat**: the same inputs again into a new tasks dir, in this process (the stored venv is
   linked and relocated);
@@ -45,13 +49,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_taskcollect import TaskPackageSpec, TaskSpec, build_task_wheel, fractal_tasks_mock_spec
+from packaging.version import Version
+
+from pytest_taskcollect import (
+    TaskPackageSpec,
+    TaskSpec,
+    build_task_wheel,
+    fractal_tasks_mock_spec,
+    get_profile,
+)
 from pytest_taskcollect.collection import CollectionSettings, collect_pip, venv_cache
 from pytest_taskcollect.collection.pip_wheels import fetch_pip_wheels, stored_wheels
 from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
 from pytest_taskcollect.collection.user_cache import default_cache_dir, pip_wheels_dir
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
+from pytest_taskcollect.profiles.switches import PipShowStyle
 from pytest_taskcollect.schemas import TaskCollectPipV2
 
 _CHILD = """
@@ -59,7 +72,7 @@ import json, sys, time
 from pytest_taskcollect.collection import CollectionSettings, collect_pip
 from pytest_taskcollect.schemas import TaskCollectPipV2
 settings = CollectionSettings.model_validate_json(sys.argv[1])
-request = TaskCollectPipV2.model_validate_json(sys.argv[2])
+request = settings.profile.schemas.pip_request.model_validate_json(sys.argv[2])
 wheel = sys.argv[3] or None
 start = time.perf_counter()
 result = collect_pip(request, wheel=wheel, settings=settings).raise_for_status()
@@ -70,7 +83,7 @@ print(json.dumps({"seconds": elapsed, "reused": "reused the venv" in result.log}
 
 @dataclass(frozen=True)
 class Case:
-    """One package: how to collect it and what the server installs."""
+    """One package: how to collect it, what the server installs and which pip it ends with."""
 
     label: str
     request: TaskCollectPipV2
@@ -78,6 +91,13 @@ class Case:
     install: str
     pkg_name: str
     links: list[str]
+    server_version: str = "2.14.5"
+    pip: str = "24.0"
+
+    def pip_request(self) -> object:
+        """The request in the release's model."""
+        model = get_profile(self.server_version).schemas.pip_request
+        return model(**self.request.model_dump(exclude_unset=True))
 
 
 def clean(folder: Path) -> None:
@@ -117,16 +137,22 @@ def server_sequence(python: Path, case: Case, base: Path) -> float:
     links = [item for link in case.links for item in ("--find-links", link)]
     pip_install = [vpython, "-m", "pip", "install", "--no-cache-dir", "--no-index", *links]
     pip_show = [vpython, "-m", "pip", "show", case.pkg_name]
+    profile = get_profile(case.server_version)
+    if profile.pip_cap is not None:
+        upgrade = [[*pip_install, f"pip<={profile.pip_cap}", "--upgrade"]]
+        upgrade.append([*pip_install, "setuptools"])
+    else:
+        upgrade = [[*pip_install, "pip", "setuptools", "--upgrade"]]
+    shows = 1 if profile.pip_show_style is PipShowStyle.ONCE_CAPTURED else 4
+    size = [["du", "-sk", str(venv)], ["find", str(venv), "-type", "f"]]
     commands = [
         [str(python), "-m", "venv", str(venv), "--copies"],
-        [*pip_install, "pip<=24.0", "--upgrade"],
-        [*pip_install, "setuptools"],
+        *upgrade,
         [*pip_install, target],
         [vpython, "-m", "pip", "freeze", "--all"],
-        *([pip_show] * 4),
+        *([pip_show] * shows),
         [*pip_show, "--files"],
-        ["du", "-sk", str(venv)],
-        ["find", str(venv), "-type", "f"],
+        *(size if profile.venv_size_step else []),
     ]
     start = time.perf_counter()
     for command in commands:
@@ -140,11 +166,16 @@ def timed_collection(settings: CollectionSettings, case: Case, *, expect_reuse: 
     """One ``collect_pip`` (which must succeed) into a fresh tasks dir; milliseconds."""
     shutil.rmtree(settings.tasks_dir, ignore_errors=True)
     start = time.perf_counter()
-    result = collect_pip(case.request, wheel=case.wheel, settings=settings).raise_for_status()
+    request = case.pip_request()
+    result = collect_pip(request, wheel=case.wheel, settings=settings).raise_for_status()  # type: ignore[arg-type]
     elapsed = (time.perf_counter() - start) * 1000
     assert ("reused the venv" in result.log) == expect_reuse, result.log[-2000:]
     assert result.task_group is not None
-    assert "pip==24.0\n" in (result.task_group.pip_freeze or ""), "not the server's pip"
+    freeze = result.task_group.model_dump().get("pip_freeze") or result.task_group.model_dump().get(
+        "env_info"
+    )
+    assert f"pip=={case.pip}\n" in (freeze or ""), "not the server's pip"
+    assert not result.warnings, result.warnings
     clean(settings.tasks_dir)
     return elapsed
 
@@ -154,7 +185,7 @@ def cross_process(settings: CollectionSettings, case: Case) -> float:
     shutil.rmtree(settings.tasks_dir, ignore_errors=True)
     wheel = str(case.wheel) if case.wheel is not None else ""
     argv = [sys.executable, "-c", _CHILD, settings.model_dump_json()]
-    argv += [case.request.model_dump_json(), wheel]
+    argv += [case.pip_request().model_dump_json(), wheel]  # type: ignore[attr-defined]
     completed = subprocess.run(argv, capture_output=True, text=True, check=True)
     data = json.loads(completed.stdout.splitlines()[-1])
     assert data["reused"], "the new process did not reuse the stored venv"
@@ -171,6 +202,7 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
             python_interpreters={running_python_version(): python},
             find_links=case.links,
             venv_store=base / "store",
+            server_version=case.server_version,
         )
 
     def cold() -> float:
@@ -188,7 +220,8 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
     times = {name: [run() for _ in range(runs)] for name, run in kinds.items()}
     server = [server_sequence(python, case, base) for _ in range(server_runs)]
     baseline = statistics.median(server)
-    print(f"\n{case.label}  (first cold run, warming up: {warm_up:.0f} ms)")
+    print(f"\n{case.label}, fractal-server {case.server_version}, pip {case.pip}")
+    print(f"  (first cold run, warming up: {warm_up:.0f} ms)")
     print(f"  {'server sequence (baseline)':<28} {summary(server)}")
     for name, values in times.items():
         ratio = statistics.median(values) / baseline
@@ -196,16 +229,26 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
         print(f"  {name:<28} {summary(values)}  ratio {ratio:.3f} (target <= {target})")
 
 
-def _pip_24_folder(base: Path) -> Path | None:
-    wheels = [path for path in stored_wheels() if path.name.startswith("pip-24.0-")]
-    if not wheels and _pypi_reachable():
-        fetch_pip_wheels()
-        wheels = [path for path in stored_wheels() if path.name.startswith("pip-24.0-")]
-    if not wheels:
+def _fetched(prefix: str) -> Path | None:
+    """The fetched wheel whose name starts with ``prefix`` (the newest), fetched if needed."""
+    for attempt in range(2):
+        wheels = [path for path in stored_wheels() if path.name.startswith(prefix)]
+        if wheels:
+            return max(wheels, key=lambda path: Version(path.name.split("-")[1]))
+        if attempt == 0 and _pypi_reachable():
+            fetch_pip_wheels()
+    return None
+
+
+def _links_folder(base: Path, name: str, wheels: list[Path | None]) -> Path | None:
+    """A find-links folder holding ``wheels`` (``None`` when one is missing)."""
+    if any(wheel is None for wheel in wheels):
         return None
-    folder = base / "pip-24"
+    folder = base / name
     folder.mkdir()
-    shutil.copy2(wheels[0], folder)
+    for wheel in wheels:
+        assert wheel is not None
+        shutil.copy2(wheel, folder)
     return folder
 
 
@@ -232,20 +275,29 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     base = Path(tempfile.mkdtemp(prefix="bench-collect-", dir="/tmp"))
     try:
-        pip_24 = _pip_24_folder(base)
-        if pip_24 is None:
-            print(f"skipped the wheels: no pip 24.0 wheel in {pip_wheels_dir()} and no index")
+        three = TaskPackageSpec(
+            name="bench-three-tasks",
+            version="0.1.0",
+            tasks=(TaskSpec("one"), TaskSpec("two", type="parallel"), TaskSpec("three")),
+        )
+        pip_24 = _links_folder(base, "pip-24", [_fetched("pip-24.0-")])
+        newest = [_fetched("pip-"), _fetched("setuptools-")]
+        pip_newest = _links_folder(base, "pip-newest", newest)
+        if pip_24 is None or pip_newest is None:
+            print(f"skipped the wheels: no pip wheels in {pip_wheels_dir()} and no index")
         else:
-            three = TaskPackageSpec(
-                name="bench-three-tasks",
-                version="0.1.0",
-                tasks=(TaskSpec("one"), TaskSpec("two", type="parallel"), TaskSpec("three")),
-            )
-            for label, spec in (("three-task wheel", three), ("mock preset", None)):
-                spec = spec or fractal_tasks_mock_spec()
+            newest_pip = (newest[0] or Path("-")).name.split("-")[1]
+            cases = [
+                ("three-task wheel", three, "2.14.5", pip_24, "24.0"),
+                ("three-task wheel", three, "2.26.0", pip_newest, newest_pip),
+                ("mock preset", fractal_tasks_mock_spec(), "2.14.5", pip_24, "24.0"),
+            ]
+            for label, spec, release, links, pip in cases:
                 wheel = build_task_wheel(spec, base / "dist" / spec.name).path
-                case = Case(label, TaskCollectPipV2(), wheel, "", spec.name, [str(pip_24)])
-                measure(case, base / spec.name, args.runs, args.server_runs)
+                case = Case(
+                    label, TaskCollectPipV2(), wheel, "", spec.name, [str(links)], release, pip
+                )
+                measure(case, base / f"{spec.name}-{release}", args.runs, args.server_runs)
         if args.skip_core:
             print("\nfractal-tasks-core 2.1.0: skipped (--skip-core)")
         elif (wheelhouse := _core_wheelhouse()) is None:

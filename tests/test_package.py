@@ -48,7 +48,11 @@ def test_installed_plugin_does_not_break_a_pytest_run(pytester: pytest.Pytester)
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--version"], f"taskcollect {pytest_taskcollect.__version__} (fractal-server 2.14.5)"),
+        (
+            ["--version"],
+            f"taskcollect {pytest_taskcollect.__version__} "
+            "(fractal-server 2.14.5 to 2.26.0; default 2.14.5)",
+        ),
         (["--help"], "usage: taskcollect"),
     ],
 )

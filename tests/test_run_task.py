@@ -147,3 +147,38 @@ def test_asking_for_a_missing_command_is_a_caller_error(tmp_path: Path) -> None:
     task = make_task(tmp_path, "only_np", WRITE_UPDATE, type="non_parallel")
     with pytest.raises(ValueError, match="has no command_parallel"):
         run_task(task, args={}, kind="parallel", workdir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../outside", "/etc/passwd", "a/b\\c", "." * 3, "x" * 5000, "na\u00efve \U0001f600", ".."],
+)
+def test_the_task_name_never_leaves_workdir(name: str, tmp_path: Path) -> None:
+    """The name labels the run folder only: inside ``workdir``, short, whatever it holds."""
+    scripts, workdir = tmp_path / "scripts", tmp_path / "deep" / "work"
+    scripts.mkdir()
+    task = make_task(scripts, "update", WRITE_UPDATE, type="non_parallel")
+    task = task.model_copy(update={"name": name})
+
+    result = run_task(task, args={"zarr_url": "/d/a.zarr"}, kind="non_parallel", workdir=workdir)
+
+    assert result.ok, result.error
+    assert result.task_name == name
+    (run_dir,) = workdir.iterdir()
+    assert result.args_json.parent == run_dir
+    assert result.out_json.parent == run_dir
+    assert len(run_dir.name) < 80
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep", "scripts"]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["args.json", "out.json"]
+
+
+def test_an_unusable_workdir_is_a_start_failure(tmp_path: Path) -> None:
+    task = make_task(tmp_path, "update", WRITE_UPDATE, type="non_parallel")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for workdir in (blocker, blocker / "below", tmp_path / "nul\0byte"):
+        result = run_task(task, args={}, kind="non_parallel", workdir=workdir)
+        assert (result.ok, result.failure, result.returncode) == (False, "start", None)
+        assert (result.error or "").startswith(f"Cannot create the run folder in {workdir}: ")
+        assert result.args_json.name == "args.json"
+    assert blocker.read_text() == ""

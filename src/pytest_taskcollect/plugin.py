@@ -1,15 +1,19 @@
-"""The pytest plugin (``pytest11`` entry point ``taskcollect``): options, fixtures, a marker
+"""The pytest plugin (``pytest11`` entry point ``taskcollect``): options, fixtures, markers
 and a terminal summary. Thin glue: the behaviour lives in the library modules.
 
 Fixtures (scope):
 
-* ``taskcollect_settings`` (session): the ``CollectionSettings`` every fixture collects with.
-  Override it in a ``conftest.py`` to change interpreters, the tasks dir or the index.
+* ``taskcollect_settings`` (session): the ``CollectionSettings`` every fixture collects with,
+  for ``--taskcollect-server-version`` (default 2.14.5). Override it in a ``conftest.py`` to
+  change interpreters, the tasks dir or the index.
+* ``taskcollect_server_version`` (function): the release a test's collections emulate: the
+  ``taskcollect_server`` marker's (a marker with several releases runs the test once per
+  release), else the session's. Parametrize it directly to choose per test.
 * ``task_wheel_cache`` (session), ``task_wheelhouse`` (session), ``task_package`` (function):
   the wheel factory.
-* ``collect_pip``, ``collect_custom`` (function): the collection runners bound to
-  ``taskcollect_settings``; folders of successful collections are removed after the test
-  unless ``--taskcollect-keep``.
+* ``collect_pip``, ``collect_custom``, ``collect_pixi`` (function): the collection runners
+  bound to ``taskcollect_settings`` and ``taskcollect_server_version``; folders of successful
+  collections are removed after the test unless ``--taskcollect-keep``.
 * ``fractal_tasks_mock_collection`` (session): the mock preset collected once, offline.
 * ``project_wheel`` (session): the wheel of the project under test, built once.
 """
@@ -17,6 +21,7 @@ Fixtures (scope):
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +29,12 @@ from typing import Any
 import pytest
 
 from .checks import assertrepr
-from .collection import CollectionResult, CollectionSettings
+from .collection import CollectionResult, CollectionSettings, make_venv_self_contained
 from .collection import collect_custom as _collect_custom
 from .collection import collect_pip as _collect_pip
+from .collection import collect_pip_form as _collect_pip_form
+from .collection import collect_pixi as _collect_pixi
+from .collection.request_models import IgnoredFormFieldWarning
 from .collection.settings import running_interpreter, running_python_version
 from .factory.build import BuiltWheel
 from .factory.cache import WheelCache
@@ -34,7 +42,9 @@ from .factory.package_factory import TaskPackageFactory
 from .factory.project import ProjectBuildError, build_project_wheel
 from .plugin_options import TaskcollectOptions, add_options, read_options
 from .plugin_summary import CollectionRecord, SessionReport
-from .schemas import TaskCollectCustomV2, TaskCollectPipV2, WheelFile
+from .profiles import UnsupportedServerVersionError, get_profile
+from .schemas import TaskCollectPipV2
+from .schemas.task_collection import CustomRequestBase, PipRequestBase, UploadedFileBase
 
 _CACHE_DIR_NAME = "taskcollect-wheels"
 _VENV_STORE_NAME = "taskcollect-venvs"
@@ -44,6 +54,8 @@ _REPORT = pytest.StashKey[SessionReport]()
 
 CollectPip = Callable[..., CollectionResult]
 CollectCustom = Callable[..., CollectionResult]
+CollectPixi = Callable[..., CollectionResult]
+_SERVER_MARKER = "taskcollect_server"
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -59,12 +71,34 @@ def pytest_configure(config: pytest.Config) -> None:
         "taskcollect_network: the test needs the package index; skipped unless "
         "--taskcollect-network (or the ini key taskcollect_network) allows it",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{_SERVER_MARKER}(*versions): the fractal-server release(s) the test's collection "
+        "fixtures emulate; with several, the test runs once per release",
+    )
     config.stash[_OPTIONS] = read_options(config)
     config.stash[_REPORT] = SessionReport()
 
 
 def _options(config: pytest.Config) -> TaskcollectOptions:
     return config.stash[_OPTIONS]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A ``taskcollect_server`` marker parametrizes ``taskcollect_server_version``."""
+    marker = metafunc.definition.get_closest_marker(_SERVER_MARKER)
+    if marker is None or "taskcollect_server_version" not in metafunc.fixturenames:
+        return
+    if not marker.args:
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: @pytest.mark.{_SERVER_MARKER}() needs at least one "
+            'fractal-server version, e.g. @pytest.mark.taskcollect_server("2.26.0").'
+        )
+    try:
+        versions = [get_profile(str(version)).version for version in marker.args]
+    except UnsupportedServerVersionError as error:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: {error}") from None
+    metafunc.parametrize("taskcollect_server_version", versions, ids=versions)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -182,6 +216,7 @@ def taskcollect_settings(
     return CollectionSettings(
         venv_store=_cache_folder(pytestconfig, tmp_path_factory, _VENV_STORE_NAME),
         tasks_dir=options.tasks_dir or tmp_path_factory.mktemp("taskcollect-tasks"),
+        server_version=options.server_version,
         python_interpreters=interpreters,
         default_python_version=running_python_version(),
         find_links=(str(task_wheelhouse), *(str(path) for path in options.find_links)),
@@ -189,7 +224,24 @@ def taskcollect_settings(
     )
 
 
-def _wheel_argument(wheel: BuiltWheel | WheelFile | str | Path | None) -> Any:
+@pytest.fixture
+def taskcollect_server_version(taskcollect_settings: CollectionSettings) -> str:
+    """The fractal-server release this test's collections emulate: the session's
+    (``--taskcollect-server-version``, or ``taskcollect_settings``), unless a
+    ``taskcollect_server`` marker names one or several (then the test is parametrized)."""
+    return taskcollect_settings.server_version
+
+
+def _settings_for(settings: CollectionSettings, version: str) -> CollectionSettings:
+    """``settings`` for another release (validated again: a pip cap may not exist there)."""
+    if settings.server_version == get_profile(version).version:
+        return settings
+    return CollectionSettings.model_validate(
+        {**dict(settings), "server_version": version, "max_pip_version": None}
+    )
+
+
+def _wheel_argument(wheel: BuiltWheel | UploadedFileBase | str | Path | None) -> Any:
     return wheel.path if isinstance(wheel, BuiltWheel) else wheel
 
 
@@ -206,8 +258,12 @@ class _Collections:
         return result
 
     def cleanup(self) -> None:
-        """Remove the folders of successful collections (a failed one removed its own)."""
+        """Remove the folders of successful collections (a failed one removed its own); with
+        ``--taskcollect-keep``, make their venvs self-contained instead."""
         if _options(self.config).keep:
+            for result in self.results:
+                if result.ok and result.task_group is not None and result.task_group.venv_path:
+                    make_venv_self_contained(result.task_group.venv_path)
             return
         for result in self.results:
             if result.ok and result.task_group is not None and result.task_group.path:
@@ -216,30 +272,43 @@ class _Collections:
 
 @pytest.fixture
 def collect_pip(
-    pytestconfig: pytest.Config, taskcollect_settings: CollectionSettings
+    pytestconfig: pytest.Config,
+    taskcollect_settings: CollectionSettings,
+    taskcollect_server_version: str,
 ) -> Iterator[CollectPip]:
-    """``collect_pip(request=None, *, wheel=None, settings=None, **request_fields)``: collect
-    through fractal-server 2.14.5's pip path. ``request`` is a ``TaskCollectPipV2`` or built
-    from ``request_fields`` (``package``, ``package_version``, ``package_extras``,
-    ``python_version``, ``pinned_package_versions``); ``wheel`` is a path, a ``WheelFile`` or
-    a ``BuiltWheel`` (e.g. ``project_wheel``). Returns the ``CollectionResult``."""
+    """``collect_pip(request=None, *, wheel=None, settings=None, **form_fields)``: collect
+    through the pip path of ``taskcollect_server_version``. ``request`` is that release's pip
+    request (``get_profile(v).schemas.pip_request``; another release's is converted where the
+    meaning is the same), or ``form_fields`` are read as that release's form endpoint reads
+    them (``package``, ``package_version``, ``package_extras``, ``python_version`` and the
+    release's pin fields: ``pinned_package_versions`` up to 2.15.9, ``_pre``/``_post`` from
+    2.16.0; a pin field the release lacks is ignored with an ``IgnoredFormFieldWarning``, as
+    the server ignores it). ``wheel`` is a path, a ``WheelFile`` or a ``BuiltWheel`` (e.g.
+    ``project_wheel``). Returns the ``CollectionResult``."""
     collections = _Collections(pytestconfig)
+    default = _settings_for(taskcollect_settings, taskcollect_server_version)
 
     def collect(
-        request: TaskCollectPipV2 | None = None,
+        request: PipRequestBase | None = None,
         /,
         *,
-        wheel: BuiltWheel | WheelFile | str | Path | None = None,
+        wheel: BuiltWheel | UploadedFileBase | str | Path | None = None,
         settings: CollectionSettings | None = None,
-        **request_fields: Any,
+        **form_fields: Any,
     ) -> CollectionResult:
+        chosen = settings or default
+        upload = _wheel_argument(wheel)
         if request is None:
-            request = TaskCollectPipV2(**request_fields)
-        result = _collect_pip(
-            request, wheel=_wheel_argument(wheel), settings=settings or taskcollect_settings
-        )
-        name = request.package or (Path(str(_wheel_argument(wheel))).name if wheel else "?")
-        return collections.add(result, name)
+            result = _collect_pip_form(form_fields, wheel=upload, settings=chosen)
+            for message in result.warnings:
+                if "silently ignores" in message:
+                    warnings.warn(IgnoredFormFieldWarning(message), stacklevel=2)
+            package = form_fields.get("package")
+        else:
+            result = _collect_pip(request, wheel=upload, settings=chosen)
+            package = request.package
+        name = package or (Path(str(upload)).name if wheel else "?")
+        return collections.add(result, str(name))
 
     yield collect
     collections.cleanup()
@@ -247,27 +316,61 @@ def collect_pip(
 
 @pytest.fixture
 def collect_custom(
-    pytestconfig: pytest.Config, taskcollect_settings: CollectionSettings
+    pytestconfig: pytest.Config,
+    taskcollect_settings: CollectionSettings,
+    taskcollect_server_version: str,
 ) -> CollectCustom:
     """``collect_custom(request=None, *, settings=None, **request_fields)``: collect through
-    fractal-server 2.14.5's custom path (nothing is installed or written). ``request`` is a
-    ``TaskCollectCustomV2`` or built from ``request_fields`` (``manifest``,
-    ``python_interpreter``, ``label``, ``package_root`` or ``package_name``, ``version``)."""
+    the custom path of ``taskcollect_server_version`` (nothing is installed or written).
+    ``request`` is that release's custom request, or is built from ``request_fields``
+    (``manifest``, ``python_interpreter``, ``label``, ``package_root`` or ``package_name``,
+    ``version``) with that release's model."""
     collections = _Collections(pytestconfig)
+    default = _settings_for(taskcollect_settings, taskcollect_server_version)
 
     def collect(
-        request: TaskCollectCustomV2 | None = None,
+        request: CustomRequestBase | None = None,
         /,
         *,
         settings: CollectionSettings | None = None,
         **request_fields: Any,
     ) -> CollectionResult:
+        chosen = settings or default
         if request is None:
-            request = TaskCollectCustomV2(**request_fields)
-        result = _collect_custom(request, settings=settings or taskcollect_settings)
+            built = chosen.profile.schemas.custom_request(**request_fields)
+            assert isinstance(built, CustomRequestBase)
+            request = built
+        result = _collect_custom(request, settings=chosen)
         return collections.add(result, request.label)
 
     return collect
+
+
+@pytest.fixture
+def collect_pixi(
+    pytestconfig: pytest.Config,
+    taskcollect_settings: CollectionSettings,
+    taskcollect_server_version: str,
+) -> Iterator[CollectPixi]:
+    """``collect_pixi(archive, *, pixi_version=None, use_pixi_lockfile=None, settings=None)``:
+    the pixi path of ``taskcollect_server_version`` (2.15.0 on) up to ``pixi install``, which
+    needs a real pixi (``settings.pixi`` names the versions; see ``collect_pixi``)."""
+    collections = _Collections(pytestconfig)
+    default = _settings_for(taskcollect_settings, taskcollect_server_version)
+
+    def collect(
+        archive: UploadedFileBase | str | Path,
+        /,
+        *,
+        settings: CollectionSettings | None = None,
+        **fields: Any,
+    ) -> CollectionResult:
+        result = _collect_pixi(archive, settings=settings or default, **fields)
+        name = archive.filename if isinstance(archive, UploadedFileBase) else Path(archive).name
+        return collections.add(result, name)
+
+    yield collect
+    collections.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from .profiles import DEFAULT_SERVER_VERSION, UnsupportedServerVersionError, get_profile
+
 __all__ = ["TaskcollectOptions", "add_options", "parse_python_mapping", "read_options"]
 
 _PYTHON_ITEM = re.compile(r"^(?P<version>3\.\d+)=(?P<path>.+)$")
@@ -31,6 +33,7 @@ class TaskcollectOptions:
     cache_dir: Path | None
     no_cache: bool
     project: Path | None
+    server_version: str = DEFAULT_SERVER_VERSION
 
 
 def parse_python_mapping(items: list[str]) -> dict[str, Path]:
@@ -62,6 +65,13 @@ def add_options(parser: pytest.Parser) -> None:
         group.addoption(flag, dest=name, help=help_text, **kwargs)
         parser.addini(name, help=help_text, type=ini_type)
 
+    add(
+        "--taskcollect-server-version",
+        "string",
+        f"The fractal-server release collections emulate, {DEFAULT_SERVER_VERSION} (the "
+        "default) to 2.26.0; a test's taskcollect_server marker overrides it.",
+        metavar="VERSION",
+    )
     add(
         "--taskcollect-python",
         "linelist",
@@ -137,12 +147,24 @@ def _path(config: pytest.Config, name: str) -> Path | None:
     return _resolve(config, value) if value else None
 
 
+def server_version(value: object) -> str:
+    """The release named by ``--taskcollect-server-version`` (or its ini key), normalised; a
+    ``pytest.UsageError`` with the supported range otherwise."""
+    if not value:
+        return DEFAULT_SERVER_VERSION
+    try:
+        return get_profile(str(value)).version
+    except UnsupportedServerVersionError as error:
+        raise pytest.UsageError(f"--taskcollect-server-version: {error}") from None
+
+
 def read_options(config: pytest.Config) -> TaskcollectOptions:
     """Read the options (command line first, then ini) into a ``TaskcollectOptions``."""
     find_links = tuple(
         _resolve(config, item) for item in _value(config, "taskcollect_find_links") or []
     )
     return TaskcollectOptions(
+        server_version=server_version(_value(config, "taskcollect_server_version")),
         python_interpreters=parse_python_mapping(list(_value(config, "taskcollect_python") or [])),
         tasks_dir=_path(config, "taskcollect_tasks_dir"),
         find_links=find_links,

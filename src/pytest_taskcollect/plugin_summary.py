@@ -1,8 +1,8 @@
 """A record of the collections made during a test session, and its terminal-summary table.
 
-The plugin's collection fixtures add one ``CollectionRecord`` per collection. Under
-pytest-xdist each worker sends its records to the controller (as plain dicts), which prints
-one table for the whole session.
+The plugin's collection fixtures add one ``CollectionRecord`` per collection, with the
+fractal-server release it emulated. Under pytest-xdist each worker sends its records to the
+controller (as plain dicts), which prints one table for the whole session.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .collection import CollectionResult
+from .profiles import DEFAULT_SERVER_VERSION
 
 __all__ = ["CollectionRecord", "SessionReport"]
 
@@ -27,6 +28,7 @@ class CollectionRecord:
     seconds: float
     path: str | None = None
     stage: str | None = None
+    server_version: str = DEFAULT_SERVER_VERSION
 
     @classmethod
     def from_result(cls, result: CollectionResult, *, package: str) -> CollectionRecord:
@@ -42,6 +44,7 @@ class CollectionRecord:
             seconds=seconds,
             path=group.path if group else None,
             stage=result.stage,
+            server_version=result.server_version,
         )
 
 
@@ -67,9 +70,10 @@ class SessionReport:
         """The summary table, one line per collection (no line when nothing was collected)."""
         if not self.records:
             return []
-        header = ("package", "version", "origin", "status", "tasks", "seconds")
+        header = ("fractal-server", "package", "version", "origin", "status", "tasks", "seconds")
         rows = [
             (
+                r.server_version,
                 r.package,
                 r.version,
                 r.origin,

@@ -216,11 +216,8 @@ def test_manifest_in_purelib_data_is_found(
         ("a;b-0.0.1-py3-none-any.whl", "request", "Wheel filename has forbidden characters"),
         ("fractal_tasks_mock-0.0.1.whl", "install", "is not a valid wheel filename."),
         ("other-0.0.1-py3-none-any.whl", "install", "does not start with 'other'"),
-        (
-            "fractal_tasks_mock-0.0.2-py3-none-any.whl",
-            "install",
-            "has inconsistent version: expected '0.0.2', but metadata has '0.0.1'",
-        ),
+        ("fractal_tasks_mock-0.0.1-cp27-none-any.whl", "install", "not a supported wheel"),
+        ("fractal_tasks_mock-0.0(1)-py3-none-any.whl", "venv", "must not contain any of"),
     ],
 )
 def test_file_name_problems(
@@ -238,9 +235,12 @@ def test_file_name_problems(
     assert message in report.first_problem.message
 
 
-def test_metadata_name_must_match_the_file_name(
+def test_metadata_name_must_match_the_folder_name(
     task_package: Callable[[str], BuiltWheel], tmp_path: Path
 ) -> None:
+    """pip installs the wheel under its .dist-info folder's name; 4_pip_show.sh then asks for
+    METADATA's Name, which pip does not find (the hostile catalogue's metadata_name_differs
+    shows the real collection failing the same way)."""
     renamed = rewrite_wheel(
         task_package("fractal_tasks_mock").path,
         tmp_path / "other_name-0.0.1-py3-none-any.whl",
@@ -248,8 +248,24 @@ def test_metadata_name_must_match_the_file_name(
     )
     (problem,) = check_wheel_collectable(renamed).problems
     assert (problem.stage, problem.message) == (
-        "install",
-        "has inconsistent name: expected 'other-name', but metadata has 'fractal-tasks-mock'",
+        "show",
+        "ERROR: manifest path not found for fractal-tasks-mock",
+    )
+    assert "its .dist-info folder names it 'other-name'" in problem.explanation
+
+
+def test_version_differing_from_the_metadata_is_a_warning(
+    task_package: Callable[[str], BuiltWheel], tmp_path: Path
+) -> None:
+    """pip checks the name of a wheel given as a file, not its version."""
+    wheel = tmp_path / "fractal_tasks_mock-0.0.2-py3-none-any.whl"
+    wheel.write_bytes(task_package("fractal_tasks_mock").path.read_bytes())
+    report = check_wheel_collectable(wheel)
+    assert report.ok, report.summary()
+    assert report.warnings == (
+        "The server reads version '0.0.2' from the file name, where the wheel's version is "
+        "'0.0.1'; the task group and every task get the server's reading. (pip installs the "
+        "wheel all the same.)",
     )
 
 
@@ -260,7 +276,10 @@ def test_broken_archive_and_missing_metadata(
     garbage.write_bytes(b"not a zip")
     (problem,) = check_wheel_collectable(garbage).problems
     assert problem.stage == "install"
-    assert problem.message == f"ERROR: Wheel '{MOCK_FILENAME}' located at {garbage} is invalid."
+    assert problem.message == (
+        "ERROR: Wheel 'fractal-tasks-mock' located at "
+        f"/fractal-tasks/1/fractal-tasks-mock/0.0.1/{MOCK_FILENAME} is invalid."
+    )
 
     (tmp_path / "no-metadata").mkdir()
     no_metadata = rewrite_wheel(
@@ -269,9 +288,8 @@ def test_broken_archive_and_missing_metadata(
         lambda name: None if name.endswith("METADATA") else name,
     )
     (problem,) = check_wheel_collectable(no_metadata).problems
-    assert problem.message == (
-        f"ERROR: {MOCK_FILENAME} has an invalid wheel, .dist-info directory not found"
-    )
+    assert problem.message == "TypeError: expected string or bytes-like object, got 'NoneType'"
+    assert "METADATA is missing or has no Version" in problem.explanation
 
 
 def test_summary_lists_problems_with_their_explanation(

@@ -79,7 +79,8 @@ def test_offline_install_failure_names_the_missing_distributions(taskcollect, tm
     assert completed.returncode == 1
     assert "Traceback" not in completed.stdout + completed.stderr
     lines = completed.stdout.splitlines()
-    assert lines[-2] == (
+    assert lines[-2] == "Emulated: fractal-server 2.14.5"
+    assert lines[-3] == (
         "FAILED at stage 'install': pip found no distribution of demo-lib offline (no "
         "--find-links sources): add --network to install from PyPI as the server does, or "
         "--find-links DIR with their wheels (fill DIR once with: taskcollect wheelhouse "

@@ -119,8 +119,8 @@ def test_an_unsupported_running_python_suggests_a_supported_one(
         "3.11, 3.12: choose one with --python 3."
     )
     assert message.endswith(
-        "(newer fractal-server releases accept newer Pythons (3.13 from 2.15.7), through the "
-        "newer server profiles)."
+        "(newer fractal-server releases accept newer Pythons (3.13 from 2.15.7, 3.14 from "
+        "2.17.0): see --server-version)."
     )
 
 

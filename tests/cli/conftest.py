@@ -20,6 +20,14 @@ EXAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "examples" / "fractal-ta
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
+@pytest.fixture(autouse=True)
+def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's ``taskcollect`` logs go to its own folder (not the user's log folder)."""
+    folder = tmp_path / "logs"
+    monkeypatch.setenv("TASKCOLLECT_LOG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def taskcollect(tmp_path: Path) -> Run:
     """``taskcollect(*args) -> CompletedProcess``: the installed console script, run in

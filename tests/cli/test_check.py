@@ -34,7 +34,7 @@ def test_example_project_passes_with_a_table(taskcollect: Run) -> None:
     rows = lines[3:7]
     assert [row.split()[-1] for row in rows] == ["ok"] * 4
     assert "python fractal_tasks_demo/measure/measure_features_init.py --help" in rows[2]
-    assert lines[-2] == "OK"
+    assert lines[-3:-1] == ["OK", "Emulated: fractal-server 2.14.5"]
     assert lines[-1].startswith("Log: ")
     assert Path(lines[-1].removeprefix("Log: ")).is_file()
     assert completed.stderr == ""  # no progress: stderr is not a terminal

@@ -81,4 +81,5 @@ def test_missing_interpreter_fails_with_the_server_message(
         f"FAILED at stage 'python': task_collect.python_interpreter='{interpreter}' is not "
         "accessible to the Fractal user or it is not executable."
     )
-    assert completed.stdout.splitlines()[1].startswith("Log: ")
+    assert completed.stdout.splitlines()[1] == "Emulated: fractal-server 2.14.5"
+    assert completed.stdout.splitlines()[2].startswith("Log: ")

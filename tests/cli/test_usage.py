@@ -54,7 +54,9 @@ def test_version(taskcollect: Run) -> None:
     completed = taskcollect("--version")
 
     assert completed.returncode == 0
-    assert completed.stdout == f"taskcollect {__version__} (fractal-server 2.14.5)\n"
+    assert completed.stdout == (
+        f"taskcollect {__version__} (fractal-server 2.14.5 to 2.26.0; default 2.14.5)\n"
+    )
 
 
 @pytest.mark.parametrize(("args", "message"), USAGE_ERRORS.values(), ids=USAGE_ERRORS)

@@ -189,3 +189,66 @@ def test_a_quote_in_the_package_name_warns_that_the_server_would_crash(
     result = collect_custom(custom(installed, package_name="it's"), settings=settings)
     assert result.stage == "paths"
     assert any("shlex.split" in warning for warning in result.warnings)
+
+
+# --- other releases ---------------------------------------------------------------------------
+
+
+def custom_for(release: str, installed: dict[str, Any], **fields: Any) -> Any:
+    from pytest_taskcollect import get_profile
+
+    values = {
+        "manifest": installed["manifest"],
+        "python_interpreter": installed["python"],
+        "label": "label",
+    } | fields
+    return get_profile(release).schemas.custom_request(**values)
+
+
+def test_group_version_per_release(installed: dict[str, Any], tmp_path: Path) -> None:
+    """2.14.5 stores no version on the group; 2.14.6 stores the request's; 2.23.1 requires
+    it (a 2.14.5 request without one fails as 2.26.0's 422, FastAPI's list detail)."""
+    versions = {}
+    for release in ("2.14.5", "2.14.6", "2.26.0"):
+        settings = CollectionSettings(tasks_dir=tmp_path, server_version=release)
+        request = custom_for(release, installed, package_name="fractal_tasks_mock", version="1.0")
+        result = collect_custom(request, settings=settings).raise_for_status()
+        assert result.task_group is not None
+        versions[release] = result.task_group.version
+        assert {task.version for task in result.tasks} == {"1.0"}
+        assert ("resource_id" in type(result.task_group).model_fields) is (release == "2.26.0")
+    assert versions == {"2.14.5": None, "2.14.6": "1.0", "2.26.0": "1.0"}
+    settings = CollectionSettings(tasks_dir=tmp_path, server_version="2.26.0")
+    result = collect_custom(custom(installed, package_name="fractal_tasks_mock"), settings=settings)
+    assert result.stage == "request"
+    detail = json.loads(result.error or "")
+    assert (detail[0]["loc"], detail[0]["msg"]) == (["body", "version"], "Field required")
+
+
+def test_paths_normalised_from_2_18(installed: dict[str, Any], tmp_path: Path) -> None:
+    """``AbsolutePathStr`` from 2.18.0: ``..`` refused, the rest normalised (the messages
+    show the normalised path); 2.17.2 keeps a path as given, ``..`` included."""
+    python = installed["python"]
+    climbing = python.replace("/bin/python", "/bin/../bin/python")
+    fields = {"python_interpreter": climbing, "package_root": installed["root"], "version": "1"}
+    old = collect_custom(
+        custom_for("2.17.2", installed, **fields),
+        settings=CollectionSettings(tasks_dir=tmp_path, server_version="2.17.2"),
+    ).raise_for_status()
+    assert old.tasks[0].command_non_parallel.startswith(f"{climbing} ")
+    with pytest.raises(ValueError, match=r"String must not contain '/\.\./'"):
+        custom_for("2.18.0", installed, **fields)
+    missing = fields | {"python_interpreter": "/nonexistent/./python"}
+    messages = {
+        release: collect_custom(
+            custom_for(release, installed, **missing),
+            settings=CollectionSettings(tasks_dir=tmp_path, server_version=release),
+        ).error
+        for release in ("2.17.2", "2.18.0")
+    }
+    assert messages == {
+        "2.17.2": "task_collect.python_interpreter='/nonexistent/./python' is not accessible "
+        "to the Fractal user or it is not executable.",
+        "2.18.0": "task_collect.python_interpreter='/nonexistent/python' is not accessible "
+        "to the Fractal user or it is not executable.",
+    }

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_taskcollect import BuiltWheel, TaskPackageFactory
+from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_profile
 from pytest_taskcollect.collection import (
     CollectionResult,
     CollectionSettings,
@@ -22,6 +22,8 @@ from pytest_taskcollect.collection.dist_info import scan_environment
 from pytest_taskcollect.collection.interpreters import probe_interpreter
 from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.schemas import TaskCollectPipV2
+
+from .conftest import log_content
 
 
 def _collect(settings: CollectionSettings, wheel: Path, **request: object) -> CollectionResult:
@@ -34,27 +36,48 @@ def _comparable(result: CollectionResult, tasks_dir: Path) -> str:
     return data.replace(tasks_dir.as_posix(), "<TASKS>")
 
 
+@pytest.mark.parametrize("server_version", ["2.14.5", "2.26.0"])
 def test_fast_equals_faithful(
+    server_version: str,
     dependency_index: tuple[Path, BuiltWheel],
     make_settings: Callable[..., CollectionSettings],
     tmp_path: Path,
 ) -> None:
+    """Same status, record and tasks in both modes: 2.14.5 (capped pip, setuptools kept,
+    five ``pip show``) and 2.26.0 (pip and setuptools upgraded, pre- and post-pins, one
+    ``pip show``, ``env_info``)."""
     folder, wheel = dependency_index
+    request: dict[str, object] = {"package_extras": "full"}
+    if server_version != "2.14.5":
+        request |= {
+            "pinned_package_versions_pre": {"setuptools": "65.5.0"},
+            "pinned_package_versions_post": {"fractal-tasks-dep-a": "0.0.1"},
+        }
     results = {}
     for mode in ("faithful", "fast"):
         tasks_dir = tmp_path / mode[:4]
         settings = make_settings(
-            tasks_dir=tasks_dir, mode=mode, reuse_venvs=False, find_links=[folder]
+            tasks_dir=tasks_dir,
+            mode=mode,
+            reuse_venvs=False,
+            find_links=[folder],
+            server_version=server_version,
         )
-        result = _collect(settings, wheel.path, package_extras="full")
+        request_model = get_profile(server_version).schemas.pip_request(**request)
+        result = collect_pip(request_model, wheel=wheel.path, settings=settings)
         result.raise_for_status()
         results[mode] = (result, tasks_dir)
     fast, faithful = results["fast"][0], results["faithful"][0]
     assert _comparable(fast, results["fast"][1]) == _comparable(faithful, results["faithful"][1])
-    freeze = fast.task_group.pip_freeze if fast.task_group else ""
+    assert log_content(fast, results["fast"][1]) == log_content(faithful, results["faithful"][1])
+    assert fast.warnings == faithful.warnings
+    group = fast.task_group
+    assert group is not None
+    freeze = group.pip_freeze if server_version == "2.14.5" else group.env_info
     assert "Fractal_Tasks.Dep-B==2.0\n" in (freeze or "")
     assert "fractal-tasks-dep-a==0.0.1\n" in (freeze or "")
-    assert "skipped `pip install setuptools`" in fast.log
+    if server_version == "2.14.5":
+        assert "skipped `pip install setuptools`" in fast.log
     assert "read from the installed metadata" in fast.log
     assert "[pytest-taskcollect] skipped" not in faithful.log
 

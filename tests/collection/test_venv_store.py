@@ -117,6 +117,46 @@ def test_sigkill_while_storing_leaves_no_entry(
     assert "reused the venv" in second.log
 
 
+_STORE_AND_WAIT = """
+import sys
+from pytest_taskcollect.collection import CollectionSettings, collect_pip, venv_cache
+from pytest_taskcollect.schemas import TaskCollectPipV2
+
+tasks_dir, store, wheel = sys.argv[1:]
+clone = venv_cache._clone_tree
+
+def clone_then_wait(source, target):
+    clone(source, target)
+    print("cloned", flush=True)
+    sys.stdin.read()
+
+venv_cache._clone_tree = clone_then_wait
+settings = CollectionSettings(tasks_dir=tasks_dir, venv_store=store)
+collect_pip(TaskCollectPipV2(), wheel=wheel, settings=settings)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_while_storing_leaves_nothing(
+    signum: signal.Signals, mock_wheel: BuiltWheel, tmp_path: Path
+) -> None:
+    """Ctrl-C or SIGTERM while the collection copies its venv into the store: the staging
+    folder goes with the task-group folder (the interrupt clean-up of ``collect_pip``), the
+    store holds nothing, and the process ends by the signal."""
+    store, tasks_dir = tmp_path / "store", tmp_path / "tasks"
+    argv = [sys.executable, "-c", _STORE_AND_WAIT, str(tasks_dir), str(store), str(mock_wheel.path)]
+    child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "cloned"
+    assert len(store_info(store).leftovers) == 1  # the staging folder, being written
+    child.send_signal(signum)
+    child.communicate(timeout=60)
+    assert child.returncode == -signum
+    after = store_info(store)
+    assert (after.entries, after.leftovers) == ((), ())
+    assert [path for path in tasks_dir.rglob("*") if path.is_file()] == []
+
+
 def test_a_stored_file_changed_through_a_venv_is_not_reused(
     mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings], tmp_path: Path
 ) -> None:

@@ -26,10 +26,12 @@ def _server_package_root(site_packages: Path, dist_name: str) -> Path:
 
 
 def _executables(manifest: object) -> list[str]:
+    """The files 2.14.5 checks: each executable up to its first space (the command's second
+    whitespace token)."""
     if not isinstance(manifest, dict):
         return []
     return [
-        task[key]
+        task[key].split()[0]
         for task in manifest["task_list"]
         for key in ("executable_non_parallel", "executable_parallel")
         if task.get(key)

@@ -22,6 +22,7 @@ REQUIRED_BROKEN = {
     "missing_manifest",
     "invalid_manifest_version",
     "missing_executable",
+    "executable_with_arguments",
     "import_name_differs",
     "two_manifests",
     "duplicate_task_names",

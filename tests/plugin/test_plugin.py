@@ -28,6 +28,7 @@ def test_options_are_registered_with_help(pytester: pytest.Pytester) -> None:
         "--taskcollect-cache-dir=PATH",
         "--taskcollect-no-cache",
         "--taskcollect-project=PATH",
+        "--taskcollect-server-version=VERSION",
     ):
         result.stdout.fnmatch_lines([f"*{option}*"])
     result.stdout.fnmatch_lines(["*taskcollect_tasks_dir (string)*"])
@@ -92,8 +93,8 @@ def test_collect_pip_fixture_summary_and_cleanup(pytester: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(
         [
             "*taskcollect: collections of this session*",
-            "package*version*origin*status*tasks*seconds",
-            "fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
+            "fractal-server*package*version*origin*status*tasks*seconds",
+            "2.14.5*fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
         ]
     )
     collected = pytester.path / "collected-path.txt"
@@ -122,8 +123,8 @@ def test_failed_collection(collect_pip, task_package):
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines_random(
         [
-            "fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
-            "fractal-tasks-missing-manifest*0.0.1*wheel-file*failed (show)*0*",
+            "*fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
+            "*fractal-tasks-missing-manifest*0.0.1*wheel-file*failed (show)*0*",
         ]
     )
 
@@ -171,7 +172,7 @@ def test_mock_collection_and_collect_custom_fixtures(pytester: pytest.Pytester) 
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["mine*-*other*OK*16*"])
+    result.stdout.fnmatch_lines(["*mine*-*other*OK*16*"])
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fractal-tasks-demo"
@@ -196,3 +197,98 @@ def test_project_wheel_reports_a_directory_that_is_no_project(pytester: pytest.P
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*project_wheel: cannot build the wheel of*"])
+
+
+# --- choosing the fractal-server release -------------------------------------------------------
+
+
+def test_server_version_option_and_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ntaskcollect_server_version = 2.17.2\n")
+    pytester.makepyfile(
+        """
+        def test_version(taskcollect_settings, taskcollect_server_version):
+            assert taskcollect_settings.server_version == taskcollect_server_version
+            assert taskcollect_settings.profile.version == "2.17.2"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.makepyfile(
+        """
+        def test_version(taskcollect_settings):
+            assert taskcollect_settings.server_version == "2.26.0"
+        """
+    )
+    pytester.runpytest("--taskcollect-server-version=v2.26.0").assert_outcomes(passed=1)
+    bad = pytester.runpytest("--taskcollect-server-version=3.0")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(
+        ["*--taskcollect-server-version:*supported releases are 2.14.5 to 2.26.0*"]
+    )
+
+
+def test_marker_runs_a_test_per_release(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.taskcollect_server("2.14.5", "2.26.0")
+        def test_collect(collect_pip, task_package, taskcollect_server_version):
+            result = collect_pip(wheel=task_package("fractal_tasks_mock")).raise_for_status()
+            assert result.server_version == taskcollect_server_version
+            fields = type(result.task_group).model_fields
+            assert ("env_info" in fields) is (taskcollect_server_version == "2.26.0")
+
+        @pytest.mark.taskcollect_server("2.22.10")
+        def test_one(taskcollect_server_version, collect_custom):
+            assert taskcollect_server_version == "2.22.10"
+
+        @pytest.mark.parametrize("taskcollect_server_version", ["2.16.0"])
+        def test_parametrized(taskcollect_server_version, taskcollect_settings):
+            assert taskcollect_server_version == "2.16.0"
+            assert taskcollect_settings.server_version == "2.14.5"
+        """
+    )
+    result = pytester.runpytest("-v", "-p", "no:randomly")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_collect[[]2.14.5[]] PASSED*",
+            "*test_collect[[]2.26.0[]] PASSED*",
+            "*test_one[[]2.22.10[]] PASSED*",
+            "2.14.5*fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
+            "2.26.0*fractal-tasks-mock*0.0.1*wheel-file*OK*16*",
+        ]
+    )
+
+
+def test_marker_with_an_unknown_release(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.taskcollect_server("2.13.0")
+        def test_it(collect_pip):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*test_it*2.13.0*is outside the supported range*"])
+
+
+def test_old_pin_field_warns_through_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_taskcollect.collection.request_models import IgnoredFormFieldWarning
+
+        @pytest.mark.taskcollect_server("2.26.0")
+        def test_old_field(collect_pip, task_package):
+            wheel = task_package("fractal_tasks_mock")
+            with pytest.warns(IgnoredFormFieldWarning, match="fractal-client#873"):
+                result = collect_pip(wheel=wheel, pinned_package_versions={"pip": "23.2.1"})
+            assert result.ok
+            assert result.task_group.pinned_package_versions_post == {}
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)

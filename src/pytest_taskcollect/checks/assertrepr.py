@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..schemas import TaskCreateV2
+from ..schemas.task import TaskCreateBase
 
 __all__ = [
     "ABSENT",
@@ -140,8 +140,8 @@ def _diff_named(
 
 
 def diff_task_lists(
-    actual: Sequence[TaskCreateV2 | Mapping[str, Any]],
-    expected: Sequence[TaskCreateV2 | Mapping[str, Any]],
+    actual: Sequence[TaskCreateBase | Mapping[str, Any]],
+    expected: Sequence[TaskCreateBase | Mapping[str, Any]],
     ignore: Iterable[str] = (),
 ) -> list[str]:
     """Differences between two task lists, matched by name (order is not compared).
@@ -157,8 +157,8 @@ def diff_task_lists(
     for label, tasks in (("expected", expected), ("actual", actual)):
         by_name: dict[Any, tuple[bool, dict[str, Any]]] = {}
         for task in tasks:
-            is_model = isinstance(task, TaskCreateV2)
-            fields = task.model_dump() if isinstance(task, TaskCreateV2) else dict(task)
+            is_model = isinstance(task, TaskCreateBase)
+            fields = task.model_dump() if isinstance(task, TaskCreateBase) else dict(task)
             name = fields.get("name")
             if name in by_name:
                 lines.append(f"the {label} tasks hold {name!r} twice")
@@ -191,7 +191,7 @@ def _is_ours(value: Any) -> bool:
 
 
 def _is_task_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, TaskCreateV2) for item in value)
+    return isinstance(value, list) and all(isinstance(item, TaskCreateBase) for item in value)
 
 
 def explain_comparison(op: str, left: Any, right: Any) -> list[str] | None:

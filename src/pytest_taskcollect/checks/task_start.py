@@ -28,7 +28,7 @@ from packaging.utils import canonicalize_name
 
 from ..collection.result import CollectionResult
 from ..collection.scripts import pip_environment
-from ..schemas import TaskCreateV2
+from ..schemas.task import TaskCreateBase
 
 __all__ = [
     "DEFAULT_HELP_TIMEOUT_S",
@@ -65,7 +65,9 @@ class TaskStart:
     hint: str | None = None
 
 
-def task_commands(tasks: Sequence[TaskCreateV2]) -> Iterator[tuple[TaskCreateV2, str, str]]:
+def task_commands(
+    tasks: Sequence[TaskCreateBase],
+) -> Iterator[tuple[TaskCreateBase, str, str]]:
     """``(task, kind, command)`` for every command of every task, in task order."""
     for task in tasks:
         for kind in ("non_parallel", "parallel"):
@@ -120,7 +122,7 @@ class _Runner:
         self.timeout = timeout
         self.env = pip_environment()
 
-    def __call__(self, task: TaskCreateV2, kind: str, command: str) -> TaskStart:
+    def __call__(self, task: TaskCreateBase, kind: str, command: str) -> TaskStart:
         argv = (*shlex.split(command), "--help")
         started = time.perf_counter()
         try:

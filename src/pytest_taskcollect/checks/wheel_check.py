@@ -5,8 +5,12 @@ server's steps in order, with the server's messages (collection spec §2.1-§2.7
 
 * ``request``/``paths``: the upload's file name through the endpoint's rules and lax parser
   (``pkg_name`` and ``version`` come from the file name, not from the metadata);
-* ``install``: what pip itself refuses (a ``.whl`` name that is not PEP 427, a broken archive,
-  metadata inconsistent with the file name); an archive that is not a wheel (an sdist) is
+* ``venv``: the server's ``bash <task-group path>/scripts/...`` command line, checked with
+  ``validate_cmd`` (the version from the file name is part of the path);
+* ``install``: what pip (up to 24.0) refuses, modelled by ``pip_wheel``: its wheel-name
+  pattern and tags, the archive and its metadata, members that leave site-packages, are
+  unreadable (corrupt, encrypted, unknown method, wrong CRC) or have names the file system
+  rejects; the archive is read in bounded memory. An archive that is not a wheel (an sdist) is
   built by pip, so its contents cannot be checked statically;
 * ``show``: ``4_pip_show.sh`` greps ``pip show --files`` (the installed files) for
   ``__FRACTAL_MANIFEST__.json``: none is "manifest path not found", several are concatenated
@@ -27,28 +31,45 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import zipfile
+import shlex
+import time
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
 from typing import Any, get_args
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 from pydantic import ValidationError
 
 from ..collection.pip_request import (
     RequestRejected,
+    TaskGroupPlan,
     check_request,
     plan_task_group,
     wheel_name_and_version,
 )
 from ..collection.result import CollectionStage
+from ..collection.server_quirks import server_failure_warnings
 from ..collection.settings import CollectionSettings
 from ..collection.tasks import TaskFile, missing_file_message, prepare_tasks_metadata
 from ..factory.build import BuiltWheel
-from ..schemas import ManifestV2, TaskCollectPipV2, TaskCreateV2, WheelFile
+from ..schemas import (
+    ManifestV2,
+    TaskCollectPipV2,
+    TaskCreateV2,
+    TaskGroupV2OriginEnum,
+    WheelFile,
+    validate_cmd,
+)
 from ..schemas.names import WheelFilenameCheck, check_wheel_filename
+from .pip_wheel import (
+    MAX_MANIFEST_BYTES,
+    InstallTarget,
+    PipWheelName,
+    WheelInstall,
+    inspect_wheel_install,
+    parse_pip_wheel_filename,
+    pip_versions_equal,
+)
 
 __all__ = [
     "DEFAULT_TASKS_DIR",
@@ -67,6 +88,8 @@ DEFAULT_TASKS_DIR = "/fractal-tasks"
 """The ``FRACTAL_TASKS_DIR`` of the commands a static check builds (nothing is written there)."""
 
 _STAGE_ORDER = get_args(CollectionStage)
+_NOT_LOADED = object()
+"""What ``_show_and_load`` returns when the manifest cannot be loaded (``None`` is a manifest)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +152,7 @@ def check_manifest(
     settings = settings or CollectionSettings(tasks_dir=Path(DEFAULT_TASKS_DIR))
     try:
         manifest = ManifestV2(**data)
-    except (TypeError, ValidationError) as error:
+    except (TypeError, ValidationError, RecursionError) as error:
         problem = WheelProblem(
             "manifest", str(error), "fractal-server validates the manifest with ManifestV2."
         )
@@ -235,15 +258,6 @@ def check_wheel_collectable(
     return _WheelChecker(path, settings).run()
 
 
-def _installed_path(member: str) -> str:
-    """Where pip installs a wheel member, relative to site-packages (``.data`` lib folders are
-    moved into site-packages; other ``.data`` schemes land outside and keep their name)."""
-    parts = member.split("/")
-    if len(parts) > 2 and parts[0].endswith(".data") and parts[1] in ("purelib", "platlib"):
-        return "/".join(parts[2:])
-    return member
-
-
 class _WheelChecker:
     """One check's state; ``run`` walks the server's steps."""
 
@@ -259,9 +273,11 @@ class _WheelChecker:
         self.problems.append(WheelProblem(stage, message, explanation))
 
     def run(self) -> WheelCheckReport:
-        names = self._request()
-        if names is not None and self._is_wheel():
-            self._contents(*names)
+        plan = self._request()
+        if plan is not None:
+            wheel_name = self._pip_wheel_name()
+            if wheel_name is not None:
+                self._contents(plan, wheel_name)
         self.problems.sort(key=lambda problem: _STAGE_ORDER.index(problem.stage))
         return WheelCheckReport(
             path=self.path,
@@ -271,8 +287,9 @@ class _WheelChecker:
             **self.facts,
         )
 
-    def _request(self) -> tuple[str, str] | None:
-        """The endpoint's rules; ``(pkg_name, version)`` unless the name cannot be parsed."""
+    def _request(self) -> TaskGroupPlan | None:
+        """The endpoint's rules, then the task group's paths through the server's command-line
+        check; the plan unless the name cannot be parsed."""
         filename = self.path.name
         why = "fractal-server's pip endpoint rejects the upload's file name (HTTP 422)."
         try:
@@ -281,8 +298,15 @@ class _WheelChecker:
         except RequestRejected as error:
             self.problem("request", str(error), why)
             return None
+        python_bin, site_packages = _server_paths(self.settings, pkg_name, version)
+        self.facts |= {
+            "pkg_name": pkg_name,
+            "version": version,
+            "python_bin": python_bin.as_posix(),
+            "package_root": (site_packages / pkg_name.replace("-", "_")).as_posix(),
+        }
         try:
-            plan_task_group(
+            plan = plan_task_group(
                 request=TaskCollectPipV2(),
                 origin=origin,
                 pkg_name=pkg_name,
@@ -297,136 +321,138 @@ class _WheelChecker:
                 "the task group the server derives from the file name (pkg_name, version, "
                 "paths) fails its TaskGroupCreateV2Strict check (HTTP 422).",
             )
-        python_bin, site_packages = _server_paths(self.settings, pkg_name, version)
-        self.facts |= {
-            "pkg_name": pkg_name,
-            "version": version,
-            "python_bin": python_bin.as_posix(),
-            "package_root": (site_packages / pkg_name.replace("-", "_")).as_posix(),
-        }
-        return pkg_name, version
-
-    def _is_wheel(self) -> bool:
-        """False (with a warning, or a problem for a ``.whl``) when pip will not read the file
-        as a wheel."""
-        check, filename, version = self.filename_check, self.path.name, self.facts["version"]
-        if check.strict is None:
-            if filename.endswith(".whl"):
-                self.problem(
-                    "install",
-                    f"ERROR: {filename} is not a valid wheel filename.",
-                    f"pip refuses to install it: {check.strict_error}",
-                )
-            else:
-                self.warnings.append(
-                    f"{filename} is not a wheel ({check.strict_error}). fractal-server accepts "
-                    f"the upload with version {version!r} and pip builds it from source, which "
-                    "needs its build backend from a package index; its contents are not checked."
-                )
-            return False
-        if check.versions_disagree:
-            self.warnings.append(
-                f"The server reads version {version!r} from the file name, where the wheel's "
-                f"version is {check.strict.version!r}; the task group and every task get the "
-                "server's reading."
-            )
-        return True
-
-    def _contents(self, pkg_name: str, version: str) -> None:
+            return self._unchecked_plan(pkg_name, version)
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                members = {  # the metadata and the manifest candidates; the rest is listed
-                    name: archive.read(name)
-                    for name in archive.namelist()
-                    if ".dist-info/" in name or MANIFEST_FILENAME in name
-                }
-                files = {_installed_path(n): n for n in archive.namelist() if not n.endswith("/")}
-        except (OSError, zipfile.BadZipFile) as error:
+            command = f"bash {plan.path}/scripts/{int(time.time())}_collect_1_create_venv.sh"
+            validate_cmd(command)
+            shlex.split(command)  # the server splits the command line before running it
+        except ValueError as error:
+            self.problem(
+                "venv",
+                str(error),
+                "the server runs each script as `bash <task-group path>/scripts/<script>`, and "
+                "the task-group path holds the version read from the file name.",
+            )
+        interpreter = self.settings.python_interpreters.get(plan.python_version)
+        self.warnings += server_failure_warnings(
+            path=plan.path,
+            venv_path=plan.venv_path,
+            interpreter=str(interpreter or ""),
+            install_string=plan.pip_install_string(f"{plan.path}/{filename}"),
+            pip_cache_dir=str(self.settings.pip_cache_dir) if self.settings.pip_cache_dir else None,
+        )
+        return plan
+
+    def _unchecked_plan(self, pkg_name: str, version: str) -> TaskGroupPlan:
+        """The paths the server would have used, for the checks of the later stages."""
+        path = (
+            self.settings.tasks_dir / str(self.settings.user_id) / pkg_name / version
+        ).as_posix()
+        return TaskGroupPlan(
+            origin=TaskGroupV2OriginEnum.WHEELFILE,
+            pkg_name=pkg_name,
+            version=version,
+            python_version=self.settings.default_python_version,
+            path=path,
+            venv_path=f"{path}/venv",
+            pip_extras=None,
+            pinned_package_versions=None,
+            user_id=self.settings.user_id,
+        )
+
+    def _pip_wheel_name(self) -> PipWheelName | None:
+        """pip's reading of the file name; ``None`` (with a warning, or a problem for a
+        ``.whl``) when pip will not install the file as a wheel."""
+        filename, version = self.path.name, self.facts["version"]
+        if not filename.endswith(".whl"):
+            self.warnings.append(
+                f"{filename} is not a wheel ({self.filename_check.strict_error}). "
+                f"fractal-server accepts the upload with version {version!r} and pip builds it "
+                "from source, which needs its build backend from a package index; its contents "
+                "are not checked."
+            )
+            return None
+        wheel_name = parse_pip_wheel_filename(filename)
+        if wheel_name is None:
             self.problem(
                 "install",
-                f"ERROR: Wheel '{self.path.name}' located at {self.path} is invalid.",
-                f"the file is not a readable zip archive: {error}",
+                f"ERROR: {filename} is not a valid wheel filename.",
+                "pip refuses to install it: its file name does not match pip's wheel pattern "
+                "<name>-<version>[-<build>]-<python>-<abi>-<platform>.whl (no whitespace, no "
+                "'-' inside a part).",
             )
+        return wheel_name
+
+    def _contents(self, plan: TaskGroupPlan, wheel_name: PipWheelName) -> None:
+        install = inspect_wheel_install(
+            self.path,
+            wheel_name,
+            InstallTarget(
+                venv=PurePosixPath(plan.venv_path),
+                python_version=plan.python_version,
+                wheel_path=f"{plan.path}/{self.path.name}",
+            ),
+            manifest_marker=MANIFEST_FILENAME,
+        )
+        for message, explanation in install.problems:
+            self.problem("install", message, f"pip refuses to install it: {explanation}")
+        self.warnings += install.warnings
+        if not install.readable:
             return
         self.facts["contents_checked"] = True
-        name = self._metadata_name(members, pkg_name)
+        self.facts["metadata_name"] = install.metadata_name
+        if install.metadata_name is None or install.metadata_version is None:
+            return
+        name = self._pip_show_name(install.metadata_name, install.dist_info_name)
         if name is None:
             return
-        manifest = self._show_and_load(pkg_name, version, name, files, members)
-        if manifest is None:
+        self._name_and_version_warnings(plan, name, install.metadata_version)
+        manifest = self._show_and_load(plan, name, install)
+        if manifest is _NOT_LOADED:
             return
         checked = check_manifest(
-            manifest, pkg_name=pkg_name, version=version, settings=self.settings
+            manifest, pkg_name=plan.pkg_name, version=plan.version, settings=self.settings
         )
         self.problems += checked.problems
         self.facts |= {"manifest": checked.manifest, "tasks": checked.tasks}
         if checked.manifest is not None:
-            self._files(checked.manifest, files)
+            self._files(checked.manifest, install.installed)
 
-    def _metadata_name(self, members: dict[str, bytes], pkg_name: str) -> str | None:
-        """The ``Name:`` of the one ``.dist-info/METADATA``, checked as pip checks it against
-        the file name (``None``, with a problem, when pip would not install the wheel)."""
-        assert self.filename_check.strict is not None
-        strict = self.filename_check.strict
-        metadata_files = sorted(
-            name
-            for name in members
-            if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+    def _pip_show_name(self, name: str, dist_info_name: str | None) -> str | None:
+        """The ``Name`` 4_pip_show.sh reads, when ``pip show <Name>`` then finds the package:
+        pip looks installed packages up by their .dist-info folder name, not by METADATA."""
+        if canonicalize_name(name) == dist_info_name:
+            return name
+        self.problem(
+            "show",
+            f"ERROR: manifest path not found for {''.join(name.split())}",
+            f"METADATA names the package {name!r} but its .dist-info folder names it "
+            f"{dist_info_name!r}: pip installs it under the folder's name, `pip show` prints "
+            f"the METADATA name, and 4_pip_show.sh's next `pip show {name}` finds nothing.",
         )
-        fail = f"ERROR: {self.path.name} has an invalid wheel"
-        if len(metadata_files) != 1:
-            found = "not found" if not metadata_files else "found more than once"
-            self.problem(
-                "install",
-                f"{fail}, .dist-info directory {found}",
-                f"a wheel needs exactly one <name>-<version>.dist-info/METADATA; found "
-                f"{metadata_files}.",
-            )
-            return None
-        info_dir = metadata_files[0].split("/")[0]
-        if not canonicalize_name(info_dir).startswith(strict.name):
-            self.problem(
-                "install",
-                f"{fail}, .dist-info directory {info_dir!r} does not start with {strict.name!r}",
-                "the metadata folder must be named after the distribution in the file name.",
-            )
-            return None
-        metadata = HeaderParser().parsestr(members[metadata_files[0]].decode("utf-8", "replace"))
-        name, metadata_version = metadata.get("Name", ""), metadata.get("Version", "")
-        self.facts["metadata_name"] = name
-        if canonicalize_name(name) != strict.name:
-            self.problem(
-                "install",
-                f"has inconsistent name: expected {strict.name!r}, but metadata has {name!r}",
-                "pip checks that the wheel's METADATA names the distribution in its file name.",
-            )
-            return None
-        if not _same_version(metadata_version, strict.version):
-            self.problem(
-                "install",
-                f"has inconsistent version: expected {strict.version!r}, but metadata has "
-                f"{metadata_version!r}",
-                "pip checks that the wheel's METADATA has the version in its file name.",
-            )
-        if name != pkg_name:
+        return None
+
+    def _name_and_version_warnings(
+        self, plan: TaskGroupPlan, name: str, metadata_version: str | None
+    ) -> None:
+        if name != plan.pkg_name:
             self.warnings.append(
-                f"Package name mismatch: pkg_name_task_group={pkg_name!r}, "
+                f"Package name mismatch: pkg_name_task_group={plan.pkg_name!r}, "
                 f"pkg_name_pip_show={name!r}. (The server logs this warning and goes on: the "
                 "names are equal once normalised.)"
             )
-        return name
+        if metadata_version is not None and metadata_version != plan.version:
+            same = pip_versions_equal(metadata_version, plan.version)
+            self.warnings.append(
+                f"The server reads version {plan.version!r} from the file name, where the "
+                f"wheel's version is {metadata_version!r}; the task group and every task get the "
+                "server's reading." + ("" if same else " (pip installs the wheel all the same.)")
+            )
 
-    def _show_and_load(
-        self,
-        pkg_name: str,
-        version: str,
-        name: str,
-        files: dict[str, str],
-        members: dict[str, bytes],
-    ) -> Any:
-        """Find the manifest like ``4_pip_show.sh`` and load it; ``None`` on a problem."""
-        _, site_packages = _server_paths(self.settings, pkg_name, version)
-        entries = tuple(sorted(path for path in files if MANIFEST_FILENAME in path))
+    def _show_and_load(self, plan: TaskGroupPlan, name: str, install: WheelInstall) -> Any:
+        """Find the manifest like ``4_pip_show.sh`` and load it; ``_NOT_LOADED`` on a problem."""
+        _, site_packages = _server_paths(self.settings, plan.pkg_name, plan.version)
+        entries = tuple(sorted(path for path in install.installed if MANIFEST_FILENAME in path))
         self.facts["manifest_entries"] = entries
         if not entries:
             self.problem(
@@ -436,7 +462,7 @@ class _WheelChecker:
                 f"`pip show --files {name}` for it, so the manifest must be inside the wheel "
                 "(usually in the import package).",
             )
-            return None
+            return _NOT_LOADED
         relative = "".join("".join(entries).split())  # tr -d "[:space:]" (newlines too)
         if relative != entries[0]:
             if len(entries) > 1:
@@ -451,14 +477,27 @@ class _WheelChecker:
                 f"[Errno 2] No such file or directory: '{site_packages}/{relative}'",
                 why,
             )
-            return None
+            return _NOT_LOADED
+        member = install.installed[entries[0]]
+        if member not in install.manifests:
+            return _NOT_LOADED  # pip could not extract it: an install problem says why
+        data = install.manifests[member]
+        if data is None:
+            self.problem(
+                "manifest",
+                f"{entries[0]} is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; the "
+                f"check reads at most {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB of a manifest.",
+                "a manifest that large is a zip bomb or a mistake (a real one is a few hundred "
+                "kB); fractal-server would read it whole into memory.",
+            )
+            return _NOT_LOADED
         try:
-            return json.loads(members[files[entries[0]]].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             self.problem(
                 "manifest", str(error), f"{entries[0]} is not a valid UTF-8 JSON document."
             )
-            return None
+            return _NOT_LOADED
 
     def _files(self, manifest: ManifestV2, files: dict[str, str]) -> None:
         """``check_task_files_exist`` against the wheel's installed file list."""
@@ -517,11 +556,3 @@ class _WheelChecker:
         if elsewhere:
             return f"`{executable}` is in the wheel as `{elsewhere[0]}`, not under `{root_name}/`."
         return f"`{root_name}/{executable}` is not in the wheel."
-
-
-def _same_version(metadata_version: str, filename_version: str) -> bool:
-    """pip's comparison: equal once parsed (``01.0`` is ``1.0``); an invalid one differs."""
-    try:
-        return Version(metadata_version) == Version(filename_version)
-    except InvalidVersion:
-        return False

@@ -2,8 +2,10 @@
 
 * ``info``: where the venv store and the fetched pip wheels are, what they hold and their size;
 * ``clear``: empty the venv store (``--pip-wheels`` removes the fetched wheels too);
-* ``fetch-pip``: download, with network, the pip of every server release's cap plus the newest
-  pip and setuptools, which offline collections then use by themselves (``pip_wheels``).
+* ``fetch-pip``: download, with network, the pip a release installs (``--server-version``: its
+  cap's pip, or the newest pip for a release without a cap) and the newest setuptools; without
+  ``--server-version``, the pip of every release's cap as well. Offline collections then use
+  them by themselves (``pip_wheels``).
 
 ``--store DIR`` names another venv store (``CollectionSettings.venv_store``, or the pytest
 plugin's, which lives in pytest's cache dir: ``.pytest_cache/d/taskcollect-venvs``).
@@ -66,14 +68,15 @@ def run_cache(args: argparse.Namespace) -> CommandReport:
 
 def _fetch(report: CommandReport, args: argparse.Namespace) -> CommandReport:
     try:
-        result = fetch_pip_wheels(index_url=args.index_url)
+        result = fetch_pip_wheels(server_version=args.server_version, index_url=args.index_url)
     except PipFetchError as error:
         report.log_path = write_log("cache", "fetch-pip", error.output)
         return report.fail("download", f"{error} (this command needs the package index).")
     report.log_path = write_log("cache", "fetch-pip", result.output)
+    release = f"fractal-server {args.server_version}'s" if args.server_version else "the server's"
     report.headline = (
         f"{result.folder}: {len(result.wheels)} wheels ({len(result.added)} new); offline "
-        "collections now install the server's pip from here."
+        f"collections now install {release} pip from here."
     )
     report.notes = [f"+ {name}" for name in result.added]
     return report

@@ -33,7 +33,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,9 +46,17 @@ from ..checks.wheel_check import check_wheel_collectable
 from ..collection import CollectionResult, collect_pip, progress
 from ..collection.run_task import TaskKind, run_task
 from ..factory.project import ProjectBuildError, build_project_wheel
-from ..schemas import TaskCollectPipV2, TaskCreateV2
+from ..profiles import DEFAULT_SERVER_VERSION, get_profile
+from ..schemas.task import TaskCreateBase
+from ..schemas.task_collection import PipRequestBase
 from . import check_reuse
-from .collect import collection_settings, find_link, package_root_parent, read_json_file
+from .collect import (
+    collection_settings,
+    find_link,
+    keep_venv_self_contained,
+    package_root_parent,
+    read_json_file,
+)
 from .explain import display_target, explain_failure
 from .progress_view import showing_progress
 from .python_option import PythonChoice, resolve_python, unsupported_version_hint
@@ -61,6 +69,7 @@ from .report import (
     task_count,
     write_log,
 )
+from .server_option import pin_fields
 
 __all__ = ["load_smoke_args", "run_check"]
 
@@ -132,12 +141,17 @@ class _Inputs:
     smoke: SmokeArgs | None
     task_list_path: str
     manifest_check: bool
+    server_version: str = DEFAULT_SERVER_VERSION
+    pin_fields: dict[str, Any] = field(default_factory=dict)
+    """The request's pin fields for ``server_version`` (``--pin``, ``--pin-pre/-post``)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> _Inputs:
         """Every argument checked, before anything is printed; ``UsageError`` otherwise."""
         smoke = load_smoke_args(args.smoke_args) if args.smoke_args else None
-        python = resolve_python(args.python)
+        profile = get_profile(args.server_version)
+        python = resolve_python(args.python, profile)
+        pins = pin_fields(args, profile)
         target = Path(args.project_dir)
         is_wheel = target.is_file() and target.suffix == ".whl"
         if not is_wheel:
@@ -166,6 +180,8 @@ class _Inputs:
             smoke=smoke,
             task_list_path=args.task_list_path,
             manifest_check=not args.no_manifest_check,
+            server_version=profile.version,
+            pin_fields=pins,
         )
 
 
@@ -188,7 +204,7 @@ class _Check:
         finally:
             self.report.timings[name] = round(time.perf_counter() - started, 3)
 
-    def run(self, request: TaskCollectPipV2) -> None:
+    def run(self, request: PipRequestBase) -> None:
         wheel = self._wheel()
         if wheel is None or not self._static_check(wheel):
             return
@@ -239,13 +255,14 @@ class _Check:
         self.log.append(static.summary())
         return False
 
-    def _collect(self, request: TaskCollectPipV2, wheel: Path) -> CollectionResult | None:
+    def _collect(self, request: PipRequestBase, wheel: Path) -> CollectionResult | None:
         inputs, report = self.inputs, self.report
         settings = collection_settings(
             self.tasks_dir,
             interpreters=inputs.python.interpreters,
             find_links=inputs.find_links,
             network=inputs.network,
+            server_version=inputs.server_version,
         )
         started = time.perf_counter()
         result = None
@@ -284,7 +301,7 @@ class _Check:
             if result.stage == "python" or (
                 result.stage == "request" and "python_version" in (result.error or "")
             ):
-                sentence += " " + unsupported_version_hint()
+                sentence += " " + unsupported_version_hint(get_profile(inputs.server_version))
             report.fail(result.stage or "unknown", sentence)
             return None
         group = result.task_group
@@ -465,26 +482,28 @@ def _forget_removed_folder(report: CommandReport, tasks_dir: Path) -> None:
     ]
 
 
-def _task(result: CollectionResult, name: str) -> TaskCreateV2:
+def _task(result: CollectionResult, name: str) -> TaskCreateBase:
     return next(task for task in result.tasks if task.name == name)
 
 
 def run_check(args: argparse.Namespace) -> CommandReport:
     """``taskcollect check``: see the module docstring. The collection's log and every checked
     command's output go to the log file."""
-    report = CommandReport(command="check")
     inputs = _Inputs.from_args(args)
+    profile = get_profile(inputs.server_version)
+    report = CommandReport(command="check", server_version=profile.version)
     try:
-        request = TaskCollectPipV2(
+        request = profile.schemas.pip_request(
             python_version=inputs.python.version,
             package_extras=",".join(inputs.extras) or None,
-            pinned_package_versions=dict(inputs.pins) or None,
+            **inputs.pin_fields,
         )
     except ValidationError as error:
         sentence = describe_validation_error("request", error)
         if any(item["loc"] == ("python_version",) for item in error.errors()):
-            sentence += " " + unsupported_version_hint()
+            sentence += " " + unsupported_version_hint(profile)
         return report.fail("request", sentence)
+    assert isinstance(request, PipRequestBase)
 
     tasks_dir = inputs.tasks_dir or Path(tempfile.mkdtemp(prefix="taskcollect-check-"))
     work = Path(tempfile.mkdtemp(prefix="taskcollect-check-build-"))
@@ -499,6 +518,8 @@ def run_check(args: argparse.Namespace) -> CommandReport:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.timings["total"] = round(time.perf_counter() - started, 3)
     report.tasks_dir = tasks_dir if inputs.keep else None
+    if inputs.keep and report.result is not None:
+        keep_venv_self_contained(report, report.result)
     if not inputs.keep:
         _forget_removed_folder(report, tasks_dir)
     name = report.wheel or inputs.target.name

@@ -27,7 +27,7 @@ from pathlib import Path
 from .. import __version__
 from ..collection import CollectionResult, CollectionSettings
 from ..collection.versions import filenames_at
-from ..schemas import TaskCollectPipV2
+from ..schemas.task_collection import PipRequestBase
 
 __all__ = ["RECORD_FOLDER", "forget", "load", "reuse_key", "save"]
 
@@ -43,7 +43,7 @@ def _wheel_digest(wheel: Path) -> str:
     return digest.hexdigest()
 
 
-def reuse_key(wheel: Path, request: TaskCollectPipV2, settings: CollectionSettings) -> str:
+def reuse_key(wheel: Path, request: PipRequestBase, settings: CollectionSettings) -> str:
     """What must be equal for a recorded collection to be reused."""
     sources = {link: sorted(filenames_at(link)) for link in settings.find_links}
     data = {
@@ -57,7 +57,8 @@ def reuse_key(wheel: Path, request: TaskCollectPipV2, settings: CollectionSettin
         "no_index": settings.no_index,
         "index_url": settings.index_url,
         "mode": settings.mode,
-        "max_pip": settings.max_pip_version,
+        "max_pip": settings.pip_cap,
+        "server_version": settings.server_version,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 

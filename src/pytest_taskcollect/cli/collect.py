@@ -1,10 +1,14 @@
 """``taskcollect pip`` and ``taskcollect custom``: one collection, as fractal-server runs it.
 
-The command-line arguments become the server's request (``TaskCollectPipV2`` or
-``TaskCollectCustomV2``) and ``CollectionSettings``; the library does the collection. A request
-the server would reject with a 422 (``ValidationError``) is reported as a failure at stage
-``"request"``, naming the field and the rule. Local paths given on the command line are made
+The command-line arguments become the request of the release chosen with ``--server-version``
+(``TaskCollectPipV2`` or ``TaskCollectCustomV2`` for 2.14.5, ``TaskCollectPip``... later) and
+``CollectionSettings``; the library does the collection. A request the server would reject with
+a 422 (``ValidationError``) is reported as a failure at stage ``"request"``, naming the field and
+the rule. Local paths given on the command line are made
 absolute, because pip runs in the task group's folder and the server requires absolute paths.
+With ``--tasks-dir`` the collected venv is kept, so it is made self-contained
+(``make_venv_self_contained``): it keeps working when virtualenv's app-data folder is cleaned.
+JSON input files must be UTF-8 and nest at most ``MAX_JSON_DEPTH`` levels.
 """
 
 from __future__ import annotations
@@ -20,9 +24,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..collection import CollectionResult, CollectionSettings, collect_pip
+from ..collection import (
+    CollectionResult,
+    CollectionSettings,
+    collect_pip,
+    make_venv_self_contained,
+)
 from ..collection.custom_path import collect_custom
-from ..schemas import TaskCollectCustomV2, TaskCollectPipV2
+from ..profiles import DEFAULT_SERVER_VERSION, get_profile
+from ..schemas.task_collection import CustomRequestBase, PipRequestBase
 from .progress_view import showing_progress
 from .python_option import resolve_python
 from .report import (
@@ -30,19 +40,27 @@ from .report import (
     UsageError,
     describe_validation_error,
     progress,
+    shorten,
     task_count,
     write_log,
 )
+from .server_option import pin_fields
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "collection_settings",
     "find_link",
+    "keep_venv_self_contained",
     "package_root_parent",
     "parse_pin",
     "read_json_file",
     "run_custom",
     "run_pip",
 ]
+
+
+MAX_JSON_DEPTH = 200
+"""How deeply a JSON input file may nest (a real manifest nests about ten levels)."""
 
 
 def parse_pin(value: str) -> tuple[str, str]:
@@ -64,12 +82,18 @@ def find_link(value: str) -> str:
 
 
 def collection_settings(
-    tasks_dir: Path, *, interpreters: dict[str, Path], find_links: Sequence[str], network: bool
+    tasks_dir: Path,
+    *,
+    interpreters: dict[str, Path],
+    find_links: Sequence[str],
+    network: bool,
+    server_version: str = DEFAULT_SERVER_VERSION,
 ) -> CollectionSettings:
     """Settings for one command-line collection: offline (``--no-index`` plus the given
     ``--find-links``) unless ``network``, in which case pip and the version lookup use PyPI."""
     return CollectionSettings(
         tasks_dir=tasks_dir,
+        server_version=server_version,
         python_interpreters=interpreters,
         find_links=tuple(find_link(link) for link in find_links),
         no_index=not network,
@@ -87,7 +111,7 @@ def package_root_parent(result: CollectionResult) -> str | None:
 def _finish(report: CommandReport, result: CollectionResult, name: str) -> CommandReport:
     """Fill ``report`` from a collection result and write the activity log to a file."""
     report.result = result
-    report.warnings = list(result.warnings)
+    report.warnings = [*result.warnings, *report.warnings]
     report.log_path = write_log(report.command, name, result.log)
     if not result.ok:
         return report.fail(result.stage or "unknown", result.error or "")
@@ -96,29 +120,36 @@ def _finish(report: CommandReport, result: CollectionResult, name: str) -> Comma
 
 def run_pip(args: argparse.Namespace) -> CommandReport:
     """``taskcollect pip``: collect a wheel file or a package by name."""
-    report = CommandReport(command="pip")
+    profile = get_profile(args.server_version)
+    report = CommandReport(command="pip", server_version=profile.version)
     target: str = args.target
-    is_wheel = target.endswith(".whl") or Path(target).is_file()
-    if is_wheel and not Path(target).is_file():
-        raise UsageError(f"Wheel file {target} does not exist.")
-    python = resolve_python(args.python)
+    is_wheel = target.endswith(".whl") or _is_file(target)
+    if is_wheel and not _is_file(target):
+        raise UsageError(f"Wheel file {shorten(target)} does not exist.")
+    python = resolve_python(args.python, profile)
     links = [find_link(link) for link in args.find_links]
+    pins = pin_fields(args, profile)
     try:
-        request = TaskCollectPipV2(
+        request = profile.schemas.pip_request(
             package=None if is_wheel else target,
             package_version=args.version,
             package_extras=args.extras,
             python_version=python.version,
-            pinned_package_versions=dict(args.pin) if args.pin else None,
+            **pins,
         )
     except ValidationError as error:
         return report.fail("request", describe_validation_error("request", error))
+    assert isinstance(request, PipRequestBase)
 
     keep = args.tasks_dir is not None
     tasks_dir = Path(args.tasks_dir).absolute() if keep else Path(tempfile.mkdtemp(prefix="tc-"))
     try:
         settings = collection_settings(
-            tasks_dir, interpreters=python.interpreters, find_links=links, network=args.network
+            tasks_dir,
+            interpreters=python.interpreters,
+            find_links=links,
+            network=args.network,
+            server_version=profile.version,
         )
         with showing_progress(forced=args.progress, json_output=args.json):
             result = collect_pip(
@@ -128,6 +159,8 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
         if not keep:
             shutil.rmtree(tasks_dir, ignore_errors=True)
     report.tasks_dir = tasks_dir if keep else None
+    if keep:
+        keep_venv_self_contained(report, result)
     report.wheel = Path(target).name if is_wheel else None
     report.package_root_parent = package_root_parent(result)
     group = result.task_group
@@ -139,35 +172,98 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
     return _finish(report, result, Path(target).name if is_wheel else target)
 
 
-def read_json_file(path: str, what: str) -> Any:
-    """The JSON content of ``path``; a missing file or invalid JSON is a ``UsageError``."""
+def keep_venv_self_contained(report: CommandReport, result: CollectionResult) -> None:
+    """Make the venv of a successful collection that the command keeps self-contained; when a
+    copy fails (a full disk), say so in a warning: the venv still works, with its links."""
+    group = result.task_group
+    if not result.ok or group is None or group.venv_path is None:
+        return
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        make_venv_self_contained(group.venv_path)
     except OSError as error:
-        raise UsageError(f"Cannot read the {what} {path}: {error.strerror}.") from error
+        report.warnings.append(
+            f"The kept venv could not be made self-contained ({error.strerror or error}); "
+            "it still links to virtualenv's app-data folder for pip and setuptools."
+        )
+
+
+def _is_file(path: str) -> bool:
+    """``Path(path).is_file()``, false for a name the file system refuses (too long, NUL)."""
     try:
-        return json.loads(text)
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _json_depth(value: Any, limit: int) -> int:
+    """How deeply ``value`` nests (without recursion), counting only up to ``limit + 1``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_json_file(path: str, what: str) -> Any:
+    """The JSON content of ``path``. A missing or unreadable file, text that is not UTF-8,
+    invalid JSON or JSON nested deeper than ``MAX_JSON_DEPTH`` is a ``UsageError``."""
+    shown = shorten(path)
+    try:
+        data = Path(path).read_bytes()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UsageError(f"Cannot read the {what} {shown}: {reason}.") from error
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"The {what} {shown} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start})."
+        ) from error
+    too_deep = f"The {what} {shown} nests JSON more than {MAX_JSON_DEPTH} levels deep."
+    try:
+        value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UsageError(f"The {what} {path} is not valid JSON: {error}.") from error
+        raise UsageError(f"The {what} {shown} is not valid JSON: {error}.") from error
+    except RecursionError as error:
+        raise UsageError(too_deep) from error
+    if _json_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise UsageError(too_deep)
+    return value
 
 
 def run_custom(args: argparse.Namespace) -> CommandReport:
     """``taskcollect custom``: collect the tasks of an already-installed package."""
-    report = CommandReport(command="custom")
+    profile = get_profile(args.server_version)
+    report = CommandReport(command="custom", server_version=profile.version)
     manifest = read_json_file(args.manifest, "manifest")
     try:
-        request = TaskCollectCustomV2(
+        request = profile.schemas.custom_request(
             manifest=manifest,
             python_interpreter=os.path.abspath(args.python_interpreter),
             label=args.label,
             package_root=os.path.abspath(args.package_root) if args.package_root else None,
             package_name=args.package_name,
-            version=args.version,
+            # not sent when not given, as a client omits it (a missing version is required
+            # from 2.23.1: "Field required")
+            **({"version": args.version} if args.version is not None else {}),
         )
     except ValidationError as error:
         return report.fail("request", describe_validation_error("request", error))
+    assert isinstance(request, CustomRequestBase)
     # A custom collection writes nothing: the tasks dir is required by the settings only.
-    settings = CollectionSettings(tasks_dir=Path(tempfile.gettempdir()))
+    settings = CollectionSettings(
+        tasks_dir=Path(tempfile.gettempdir()), server_version=profile.version
+    )
     progress(f"Collecting the tasks of {args.manifest} (custom path)...")
     result = collect_custom(request, settings=settings)
     if request.package_root is not None:

@@ -10,9 +10,11 @@
   pip wheels for offline collections).
 
 Human output by default, ``--json`` for a stable JSON document; progress lines on stderr.
-Exit status: 0 OK, 1 the collection failed, 2 usage error (argparse's own errors included),
-3 (``check``) collected, but some task does not start or the manifest is stale. A user error
-is told in one sentence, never with a traceback.
+Exit status: 0 OK, 1 the collection failed (or the system refused a file operation), 2 usage
+error (argparse's own errors included), 3 (``check``) collected, but some task does not start
+or the manifest is stale, 130 interrupted by Ctrl-C (SIGINT), 143 terminated (SIGTERM). A user
+error or an interrupt is told in one line, never with a traceback; an interrupted collection
+removes what it created first.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..checks.manifest_freshness import DEFAULT_TASK_LIST_PATH
+from ..collection.interrupts import Terminated, sigterm_raises
 from .cache import run_cache
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
 from .python_option import python_argument
-from .report import CommandReport, UsageError, render_human, render_json
+from .report import CommandReport, UsageError, render_human, render_json, shorten
+from .server_option import add_server_option, server_version_argument
 from .wheelhouse import run_wheelhouse
 
 __all__ = ["build_parser", "main"]
@@ -68,8 +72,19 @@ def _add_request(parser: argparse.ArgumentParser) -> None:
         type=parse_pin,
         action="append",
         default=[],
-        help="a pinned package version (repeatable)",
+        help="a pinned package version, installed after the package (repeatable; from "
+        "fractal-server 2.16.0 the same as --pin-post)",
     )
+    for when, where in (("pre", "before"), ("post", "after")):
+        parser.add_argument(
+            f"--pin-{when}",
+            metavar="NAME=VER",
+            type=parse_pin,
+            action="append",
+            default=[],
+            help=f"a pinned version installed {where} the package (repeatable; fractal-server "
+            "2.16.0 on)",
+        )
 
 
 def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,7 +92,8 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "pip",
         help="collect a wheel file or a package by name (the server's pip path)",
         description=(
-            "Collect a package as fractal-server 2.14.5's pip endpoint does. An argument ending "
+            "Collect a package as fractal-server's pip endpoint does (2.14.5 unless "
+            "--server-version). An argument ending "
             f"in .whl, or an existing file, is uploaded as a wheel; otherwise it is a package "
             f"name. {_OFFLINE} The tasks dir is temporary unless --tasks-dir is given."
         ),
@@ -94,6 +110,7 @@ def _add_pip(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="do not use the package index (the default; overrides --network)",
     )
+    add_server_option(parser)
     _add_json(parser)
     _add_progress(parser)
     parser.set_defaults(run=run_pip)
@@ -105,7 +122,8 @@ def _add_custom(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="collect the tasks of an installed package (the server's custom path)",
         description=(
             "Collect tasks from a manifest and an existing interpreter and package, as "
-            "fractal-server 2.14.5's custom endpoint does. Nothing is installed."
+            "fractal-server's custom endpoint does (2.14.5 unless --server-version; from "
+            "2.23.1 --version is required). Nothing is installed."
         ),
     )
     parser.add_argument("--manifest", metavar="FILE", required=True, help="the manifest JSON")
@@ -119,6 +137,7 @@ def _add_custom(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     parser.add_argument("--label", metavar="L", required=True, help="the task group's name")
     parser.add_argument("--version", metavar="V", help="version recorded on the tasks")
+    add_server_option(parser)
     _add_json(parser)
     parser.set_defaults(run=run_custom)
 
@@ -179,6 +198,7 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="do not rebuild the manifest to check that it is up to date",
     )
     _add_sources(parser)
+    add_server_option(parser)
     _add_json(parser)
     _add_progress(parser)
     parser.set_defaults(run=run_check)
@@ -235,6 +255,7 @@ def _add_wheelhouse(commands: argparse._SubParsersAction[argparse.ArgumentParser
     parser.add_argument(
         "--no-index", action="store_true", help="do not use the package index (only --find-links)"
     )
+    add_server_option(parser)
     _add_json(parser)
     parser.set_defaults(run=run_wheelhouse, network=True)
 
@@ -248,8 +269,10 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "the venv store, which lets a collection of the same inputs reuse an earlier "
             "collection's venv in any process, and the pip wheels fractal-server installs, "
             "which offline collections add to their sources. `info` shows them, `clear` "
-            "empties the venv store, `fetch-pip` downloads the pip of every release's cap "
-            "(24.0, 25.2) and the newest pip and setuptools (needs the package index)."
+            "empties the venv store, `fetch-pip` downloads the pip a release installs (with "
+            "--server-version: its cap's pip, or the newest pip where it has no cap; without: "
+            "the pip of every release's cap, 24.0 and 25.2, and the newest pip) and the newest "
+            "setuptools (needs the package index)."
         ),
     )
     parser.add_argument("action", choices=("info", "clear", "fetch-pip"))
@@ -260,6 +283,12 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--pip-wheels", action="store_true", help="clear: remove the fetched pip wheels too"
     )
     parser.add_argument("--index-url", metavar="URL", help="fetch-pip: the index (default PyPI)")
+    parser.add_argument(
+        "--server-version",
+        metavar="VERSION",
+        type=server_version_argument,
+        help="fetch-pip: only what this fractal-server release installs (default: every release)",
+    )
     parser.set_defaults(run=run_cache, json=False)
 
 
@@ -268,17 +297,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="taskcollect",
         description=(
-            "Check that fractal-server 2.14.5 would collect a Fractal task package, "
-            "without running the server."
+            "Check that fractal-server (2.14.5 by default, any release to 2.26.0 with "
+            "--server-version) would collect a Fractal task package, without running the "
+            "server."
         ),
         epilog=(
             "Exit status: 0 OK, 1 the collection failed (the server would not collect it), "
             "2 usage error, 3 (check) it collects but some task does not start or the manifest "
-            "is stale."
+            "is stale, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
         ),
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__} (fractal-server 2.14.5)"
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__} (fractal-server 2.14.5 to 2.26.0; default 2.14.5)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_pip(commands)
@@ -289,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(command: str, signal_name: str) -> None:
+    print(
+        f"taskcollect {command}: interrupted by {signal_name}; what it had created was removed.",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``taskcollect`` and return its exit status."""
     args = build_parser().parse_args(argv)
@@ -296,12 +335,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.network = False
     command: Callable[[argparse.Namespace], CommandReport] = args.run
     try:
-        report = command(args)
+        with sigterm_raises(redeliver=False):
+            report = command(args)
     except UsageError as error:
         report = CommandReport(command=args.command, status="error", stage="usage")
+        report.server_version = getattr(args, "server_version", report.server_version)
         report.error = str(error)
         if not args.json:
             print(f"taskcollect {args.command}: error: {error}", file=sys.stderr)
             return report.exit_status
+    except OSError as error:  # the system refused a file operation (a full disk, permissions)
+        where = f" ({shorten(str(error.filename))})" if error.filename else ""
+        report = CommandReport(command=args.command).fail(
+            "system", f"{error.strerror or error}{where}."
+        )
+        if not args.json:
+            print(f"taskcollect {args.command}: error: {report.error}", file=sys.stderr)
+            return report.exit_status
+    except KeyboardInterrupt:
+        _interrupted(args.command, "Ctrl-C (SIGINT)")
+        return 130
+    except Terminated:
+        _interrupted(args.command, "SIGTERM")
+        return 143
     print(render_json(report) if args.json else render_human(report))
     return report.exit_status

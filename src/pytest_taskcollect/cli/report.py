@@ -2,15 +2,24 @@
 
 Every command produces a ``CommandReport``. ``render_human`` prints it for people (a headline,
 a table, warnings, the log path), ``render_json`` as a stable JSON document for machines. The
-full collection log and the output of the checked commands go to a log file under the temporary
-directory (``write_log``), so that a failure can be told in one sentence plus that file's path.
-Progress lines go to stderr so that stdout holds only the result.
+full collection log and the output of the checked commands go to a log file (``write_log``), so
+that a failure can be told in one sentence plus that file's path. Progress lines go to stderr so
+that stdout holds only the result.
+
+Log files are per user, in ``$TASKCOLLECT_LOG_DIR`` if set, else
+``$XDG_STATE_HOME/taskcollect/logs`` (``~/.local/state/taskcollect/logs``), else (no usable home)
+``<tmp>/taskcollect-logs-<uid>``. Each new log prunes the folder: the ``KEEP_LOGS`` newest logs
+stay, minus any older than ``MAX_LOG_AGE_DAYS`` days; files that are not our logs are never
+touched. A log that cannot be written is reported on stderr and the command goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
 import time
@@ -26,19 +35,25 @@ from ..checks.manifest_freshness import ManifestFreshness
 from ..checks.verdict import EXIT_STATUS, Verdict
 from ..checks.wheel_check import WheelProblem
 from ..collection import CollectionResult
-from ..schemas import TaskCreateV2
+from ..profiles import DEFAULT_SERVER_VERSION
+from ..schemas.task import TaskCreateBase
 from .table import fit_table
 
 __all__ = [
+    "KEEP_LOGS",
+    "LOG_DIR_VARIABLE",
+    "MAX_LOG_AGE_DAYS",
     "CommandReport",
     "TaskCheck",
     "UsageError",
     "describe_validation_error",
     "display_command",
+    "log_folder",
     "progress",
     "render_human",
     "render_json",
     "report_document",
+    "shorten",
     "task_count",
     "write_log",
 ]
@@ -110,6 +125,8 @@ class CommandReport:
     """Lines printed after the table (``check``: why tasks failed, what to do)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step of the command (``build``, ``collect``, ``help``, ..., ``total``)."""
+    server_version: str = DEFAULT_SERVER_VERSION
+    """The fractal-server release the command emulated."""
 
     def fail(self, stage: str, error: str, status: Status = "failed") -> CommandReport:
         """Record the first failure (``status="failed"``, or ``"problems"`` for a package
@@ -136,18 +153,89 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def write_log(command: str, name: str, text: str) -> Path:
-    """Write ``text`` to a new file ``<tmp>/taskcollect-logs/<command>-<name>-<time>-*.log``."""
-    folder = Path(tempfile.gettempdir()) / "taskcollect-logs"
-    folder.mkdir(parents=True, exist_ok=True)
+LOG_DIR_VARIABLE = "TASKCOLLECT_LOG_DIR"
+"""The environment variable that chooses the log folder."""
+KEEP_LOGS = 50
+"""How many logs a log folder keeps (the newest)."""
+MAX_LOG_AGE_DAYS = 14
+"""Logs older than this are removed."""
+_LOG_NAME = re.compile(r"[a-z][a-z-]*-.*-\d{8}-\d{6}-[A-Za-z0-9_]+\.log")
+_LOG_LABEL_LENGTH = 60
+
+
+def _private_folder(folder: Path) -> Path | None:
+    """``folder``, created for this user only if missing; ``None`` if it cannot be, or if it is
+    not a folder of this user (a temporary folder someone else may have prepared)."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder_stat = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(folder_stat.st_mode) or folder_stat.st_uid != os.getuid():
+        return None
+    return folder
+
+
+def log_folder() -> Path | None:
+    """Where this user's logs go (see the module docstring); ``None`` if nowhere is usable."""
+    configured = os.environ.get(LOG_DIR_VARIABLE)
+    if configured:
+        return _private_folder(Path(configured).expanduser())
+    state = os.environ.get("XDG_STATE_HOME")
+    with contextlib.suppress(RuntimeError):  # no home directory
+        home_state = Path(state) if state else Path.home() / ".local" / "state"
+        found = _private_folder(home_state / "taskcollect" / "logs")
+        if found is not None:
+            return found
+    return _private_folder(Path(tempfile.gettempdir()) / f"taskcollect-logs-{os.getuid()}")
+
+
+def _prune_logs(folder: Path, keep: Path) -> None:
+    """Apply the retention rule to our logs in ``folder`` (never to ``keep``)."""
+    logs = []
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and _LOG_NAME.fullmatch(entry.name):
+            with contextlib.suppress(OSError):
+                logs.append((entry.stat().st_mtime, entry.path))
+    logs.sort(reverse=True)
+    oldest = time.time() - MAX_LOG_AGE_DAYS * 86400
+    for index, (mtime, path) in enumerate(logs):
+        if path != str(keep) and (index >= KEEP_LOGS or mtime < oldest):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def write_log(command: str, name: str, text: str) -> Path | None:
+    """Write ``text`` to a new ``<command>-<name>-<time>-*.log`` in ``log_folder()`` and prune
+    the folder; ``None``, with a line on stderr, when the log cannot be written."""
+    folder = log_folder()
+    if folder is None:
+        progress("Warning: no folder for the log file (set TASKCOLLECT_LOG_DIR); not written.")
+        return None
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    safe_name = "".join(char if char.isalnum() or char in "-_." else "_" for char in name)
-    handle, path = tempfile.mkstemp(
-        prefix=f"{command}-{safe_name}-{stamp}-", suffix=".log", dir=folder
-    )
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
+    label = "".join(char if char.isalnum() or char in "-_." else "_" for char in name)
+    label = label[:_LOG_LABEL_LENGTH] or "log"
+    path = None
+    try:
+        handle, path = tempfile.mkstemp(
+            prefix=f"{command}-{label}-{stamp}-", suffix=".log", dir=folder
+        )
+        with os.fdopen(handle, "w", encoding="utf-8", errors="replace") as stream:
+            stream.write(text)
+    except OSError as error:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        progress(f"Warning: could not write the log file in {folder}: {error.strerror or error}.")
+        return None
+    with contextlib.suppress(OSError):
+        _prune_logs(folder, Path(path))
     return Path(path)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for a message (a 5,000-character name is not read)."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def describe_validation_error(what: str, error: ValidationError) -> str:
@@ -170,7 +258,7 @@ def display_command(command: str, package_root_parent: str | None) -> str:
     return command
 
 
-def _task_rows(tasks: Sequence[TaskCreateV2], package_root_parent: str | None) -> list[list[str]]:
+def _task_rows(tasks: Sequence[TaskCreateBase], package_root_parent: str | None) -> list[list[str]]:
     rows = []
     for task in tasks:
         for command in (task.command_non_parallel, task.command_parallel):
@@ -183,7 +271,7 @@ def _task_rows(tasks: Sequence[TaskCreateV2], package_root_parent: str | None) -
 
 def render_human(report: CommandReport) -> str:
     """The report as text: headline, table (task checks, or the collected tasks), warnings,
-    then the outcome, the kept tasks dir and the log path."""
+    then the outcome, the emulated release, the kept tasks dir and the log path."""
     lines = [report.headline] if report.headline else []
     if report.checks:
         header: tuple[str, ...] = ("TASK", "TYPE", "COMMAND", "RESULT")
@@ -209,6 +297,8 @@ def render_human(report: CommandReport) -> str:
         lines.append(f"PROBLEMS at stage {report.stage!r}: {report.error}")
     else:
         lines.append(f"FAILED at stage {report.stage!r}: {report.error}")
+    if report.command != "cache":  # the cache serves every release
+        lines.append(f"Emulated: fractal-server {report.server_version}")
     if report.tasks_dir is not None:
         lines.append(f"Tasks dir (kept): {report.tasks_dir}")
     if report.log_path is not None:
@@ -222,6 +312,7 @@ def report_document(report: CommandReport) -> dict[str, Any]:
     return {
         "taskcollect_version": __version__,
         "command": report.command,
+        "server_version": report.server_version,
         "status": report.status,
         "verdict": verdict.value if (verdict := VERDICTS[report.status]) else None,
         "stage": report.stage,

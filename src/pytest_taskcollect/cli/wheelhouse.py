@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..collection.wheelhouse import WheelhouseError, fill_wheelhouse
 from ..factory.project import ProjectBuildError
+from ..profiles import get_profile
 from .collect import find_link
 from .report import CommandReport, UsageError, write_log
 
@@ -16,7 +17,8 @@ __all__ = ["run_wheelhouse"]
 
 def run_wheelhouse(args: argparse.Namespace) -> CommandReport:
     """Download the wheels; the report's headline says how many are in the folder now."""
-    report = CommandReport(command="wheelhouse")
+    profile = get_profile(args.server_version)
+    report = CommandReport(command="wheelhouse", server_version=profile.version)
     version, path = args.python
     if path is not None:
         raise UsageError("wheelhouse --python takes a version only (X.Y): wheels are per version.")
@@ -30,9 +32,11 @@ def run_wheelhouse(args: argparse.Namespace) -> CommandReport:
             args.into,
             python_version=version,
             extras=args.extras,
-            pins=args.pin,
+            pins=[*args.pin, *args.pin_pre, *args.pin_post],
             find_links=links,
             network=args.network,
+            max_pip_version=profile.pip_cap,
+            upgrade_pip=profile.pip_cap is None,
         )
     except WheelhouseError as error:
         report.log_path = write_log("wheelhouse", Path(target).name, error.output)

@@ -1,10 +1,18 @@
-"""``collect_pip``: fractal-server 2.14.5's pip task collection as a library call.
+"""``collect_pip``: fractal-server's pip task collection as a library call, for any release.
 
 The endpoint (``POST /api/v2/task/collect/pip/``) and its background task (``collect_local``)
 run in order, with the server's messages (spec §2): request rules, Python version, version
-lookup, task-group paths, then the five bash templates (venv, pip install, pip freeze, pip show,
-venv size), the package-name check, the manifest, the tasks and the task-file check. On any
-failure after the group folder was created, that folder is removed (and only that one).
+lookup, task-group paths, then the bash templates (venv, pip install, pip freeze, pip show, and
+venv size up to 2.18.1), the package-name check, the manifest, the tasks and the task-file
+check. On any failure after the group folder was created, that folder is removed (and only that
+one); so it is on an interrupt (Ctrl-C, or SIGTERM: see ``interrupts``), after which the
+interrupt goes on. A folder left by a collection that was killed outright is recognised
+(``leftovers``) and the server's "already exists" refusal comes with a warning that says how to
+clear it. What changed between releases is read from ``settings.profile``: the request model,
+the Python check and its message, the pip cap, the pin sequence and how bash reads the pin lists
+(``install_lines``: an input that would run a command on the server is reported, never run),
+``pip show`` once, ``fractal_task_group_id.txt``, the file check's token, the record's columns
+and the log's wording.
 
 Each template becomes an ``EmulatedScript``: real subprocesses with argument lists (never a
 shell), the script's stdout/stderr composed as bash would, and the server's error message on
@@ -13,17 +21,18 @@ failure. Two modes (``CollectionSettings.mode``):
 * ``"faithful"``: every pip command of the templates runs (upgrade, setuptools, install, pins,
   freeze, five ``pip show``).
 * ``"fast"`` (default): the same venv and the same install, but a pip call is skipped when its
-  outcome is provably known, and the log says so: the ``pip<=max`` upgrade when offline (the
-  venv is created with the pip that upgrade would install, ``pip_seed``, and pip's output for it
-  is written), ``pip install setuptools`` when setuptools is already installed, and ``pip
-  show``/``pip freeze`` when ``dist_info.scan_environment`` can reproduce their output from the
-  installed metadata. With ``reuse_venvs``, a later collection of the same inputs, in any
-  process, rebuilds the first one's venv from the persistent store (``venv_cache``). Results
-  (task group, tasks, freeze, errors, log) are those of faithful mode.
+  outcome is provably known, and the log says so: the release's pip upgrade when offline (the
+  venv is created with the pip, and setuptools, that upgrade would install, ``pip_seed``, and
+  pip's output for it is written), ``pip install setuptools`` when setuptools is already
+  installed, and ``pip show``/``pip freeze`` when ``dist_info.scan_environment`` can reproduce
+  their output from the installed metadata. With ``reuse_venvs``, a later collection of the
+  same inputs, in any process, rebuilds the first one's venv from the persistent store
+  (``venv_cache``). Results (task group, tasks, freeze, errors, log) are those of faithful mode.
 
-Offline, when the pip the collection ends with is not the server's (``pip_seed``), ``warnings``
-says so; the server's pip is taken from the wheels ``taskcollect cache fetch-pip`` stored
-(``pip_wheels``) when the configured sources do not offer it.
+Offline, when the pip the collection ends with is not the one the release stores (its cap, or
+without a cap the newest pip: ``pip_seed``), ``warnings`` says so; the release's pip (and the
+newest setuptools) are taken from the wheels ``taskcollect cache fetch-pip`` stored
+(``pip_wheels``) when the configured sources do not offer them.
 """
 
 from __future__ import annotations
@@ -35,23 +44,24 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from packaging.utils import canonicalize_name
+from pydantic import ValidationError
 
-from ..profiles.releases import DEFAULT_SERVER_VERSION
-from ..schemas import (
-    ManifestV2,
-    TaskCollectPipV2,
-    TaskCreateV2,
-    TaskGroupActivityStatusV2,
-    WheelFile,
-)
+from ..profiles.switches import PinInstall, PinOrder, PipShowStyle
+from ..schemas import TaskGroupActivityStatusV2
+from ..schemas.manifest import ManifestBase
 from ..schemas.names import compare_package_names, normalize_package_name
+from ..schemas.task import TaskCreateBase
+from ..schemas.task_collection import PipRequestBase, UploadedFileBase
 from . import progress, venv_cache
 from .activity_log import ActivityLog
 from .dist_info import PipEnvironment, scan_environment
+from .install_lines import InstallHazard, PinList, hazards, jsonb_order, pin_lists
 from .interpreters import InterpreterInfo, probe_interpreter
+from .interrupts import signals_deferred, sigterm_raises
+from .leftovers import explain_existing_folder, mark_unfinished, unmark
 from .pip_request import (
     RequestRejected,
     TaskGroupPlan,
@@ -62,12 +72,15 @@ from .pip_request import (
     wheel_name_and_version,
 )
 from .pip_seed import PipUpgrade, plan_pip_upgrade, server_pip_warning, upgrade_stdout
-from .pip_wheels import server_pip_wheel
-from .result import CollectedTaskGroup, CollectionResult, CollectionStage
+from .pip_wheels import server_wheels
+from .records import archive_field, dump_lines, environment_field, task_group_record_model
+from .request_models import for_release
+from .result import CollectionResult, CollectionStage, TaskGroupRecord
 from .scripts import EmulatedScript, ScriptExit, pip_environment, run_script
-from .server_quirks import TWO_PINS_EXPLANATION, server_failure_warnings
+from .server_quirks import server_failure_warnings, two_pins_explanation
 from .settings import CollectionSettings
-from .tasks import check_task_files_exist, prepare_tasks_metadata
+from .shell_reading import split_words
+from .tasks import TASK_GROUP_ID_FILENAME, check_task_files_exist, prepare_tasks_metadata
 from .venv import bootstrap_wheels, create_venv, venv_size_and_file_number
 from .versions import (
     VersionLookupError,
@@ -102,19 +115,27 @@ def parse_script_pip_show_stdout(stdout: str) -> dict[str, str]:
 
 
 def collect_pip(
-    request: TaskCollectPipV2,
+    request: PipRequestBase,
     *,
-    wheel: WheelFile | os.PathLike[str] | str | None = None,
+    wheel: UploadedFileBase | os.PathLike[str] | str | None = None,
     settings: CollectionSettings,
 ) -> CollectionResult:
-    """Collect a task package the way fractal-server 2.14.5's pip endpoint does.
+    """Collect a task package the way the pip endpoint of ``settings.server_version`` does.
 
-    ``wheel`` is the uploaded file: a ``WheelFile`` or a path (uploaded under its file name).
-    Without it, ``request.package`` is installed by name from the configured sources. The
-    collection never raises for a collection failure: it returns a ``CollectionResult`` with
-    ``status="failed"``, the stage and the server's message (see ``raise_for_status``).
+    ``request`` is that release's pip request (``get_profile(v).schemas.pip_request``:
+    ``TaskCollectPipV2`` for 2.14.5, ``TaskCollectPip`` from 2.18.0...); another release's
+    model is converted when every field it sets exists in this release's model (else
+    ``RequestModelError`` says which model to use), and a value this release refuses fails at
+    stage ``"request"``. ``wheel`` is the uploaded file: a ``WheelFile`` (or
+    ``FractalUploadedFile``) or a path (uploaded under its file name). Without it,
+    ``request.package`` is installed by name from the configured sources. The collection never
+    raises for a collection failure: it returns a ``CollectionResult`` with
+    ``status="failed"``, the stage and the server's message (see ``raise_for_status``). An
+    interrupt (``KeyboardInterrupt``, or SIGTERM in the main thread) removes the task-group
+    folder the collection created, then propagates.
     """
-    return _PipCollection(request, wheel, settings).run()
+    with sigterm_raises():
+        return _PipCollection(request, wheel, settings).run()
 
 
 class _Failed(Exception):
@@ -169,13 +190,15 @@ class _PipCollection:
 
     def __init__(
         self,
-        request: TaskCollectPipV2,
-        wheel: WheelFile | os.PathLike[str] | str | None,
+        request: PipRequestBase,
+        wheel: UploadedFileBase | os.PathLike[str] | str | None,
         settings: CollectionSettings,
     ) -> None:
+        self.given_request = request
         self.request = request
         self.wheel_input = wheel
         self.settings = settings
+        self.profile = settings.profile
         self.fast = settings.mode == "fast"
         self.log = ActivityLog()
         self.env = pip_environment()
@@ -184,11 +207,14 @@ class _PipCollection:
         self.stage: CollectionStage = "request"
         self._stage_started = time.perf_counter()
         self.plan: TaskGroupPlan | None = None
-        self.group: CollectedTaskGroup | None = None
-        self.tasks: list[TaskCreateV2] = []
+        self.group: TaskGroupRecord | None = None
+        self.tasks: list[TaskCreateBase] = []
         self.created_path = False
-        self.wheel: WheelFile | None = None
+        self.wheel: UploadedFileBase | None = None
         self.wheel_path: str | None = None
+        self.started = datetime.now(timezone.utc)
+        self.pip_freeze: str | None = None
+        self.venv_size: tuple[int, int] | None = None
         self.info: InterpreterInfo | None = None
         self.interpreter: Path | None = None
         self.reused: venv_cache.CachedVenv | None = None
@@ -220,7 +246,7 @@ class _PipCollection:
             raise _Failed(self.stage, str(error)) from error
 
     def run(self) -> CollectionResult:
-        started = datetime.now(timezone.utc)
+        started = self.started
         status = TaskGroupActivityStatusV2.OK
         failed_stage: CollectionStage | None = None
         error: str | None = None
@@ -234,6 +260,7 @@ class _PipCollection:
         self._enter(self.stage)
         return CollectionResult(
             status=status,
+            server_version=self.settings.server_version,
             task_group=self.group,
             tasks=self.tasks,
             log=self.log.close(),
@@ -252,18 +279,31 @@ class _PipCollection:
         return _Failed(stage, message)
 
     def _endpoint(self) -> None:
-        request, settings = self.request, self.settings
+        settings = self.settings
         self._enter("request")
+        try:
+            self.request = cast(
+                PipRequestBase,
+                for_release(self.given_request, self.profile.schemas.pip_request, self.profile),
+            )
+        except ValidationError as error:
+            raise self._reject("request", f"Invalid request-body\n{error}") from error
+        request = self.request
         try:
             self.wheel = load_wheel(self.wheel_input)
             origin = check_request(request, self.wheel)
         except (RequestRejected, OSError) as error:
             raise self._reject("request", str(error)) from error
+        except ValueError as error:  # a path the operating system refuses (a NUL byte)
+            message = f"Cannot read the wheel file {self.wheel_input!r}: {error}."
+            raise self._reject("request", message) from error
 
         self._enter("python")
         python_version = request.python_version or settings.default_python_version
         try:
-            self.interpreter = python_interpreter(python_version, settings)
+            self.interpreter = python_interpreter(
+                python_version, settings, explicit=request.python_version is not None
+            )
         except RequestRejected as error:
             raise self._reject("python", str(error)) from error
 
@@ -297,27 +337,44 @@ class _PipCollection:
         except RequestRejected as error:
             raise self._reject("paths", str(error)) from error
         if Path(self.plan.path).exists():
+            self._explain_existing_folder()
             raise self._reject("paths", f"{self.plan.path} already exists.")
         if self.wheel is not None:
             self.wheel_path = (Path(self.plan.path) / self.wheel.filename).as_posix()
         self.warnings = server_failure_warnings(
             path=self.plan.path,
             venv_path=self.plan.venv_path,
-            interpreter=str(self.interpreter),
+            interpreter=str(self.interpreter or ""),
             install_string=self.plan.pip_install_string(self.wheel_path),
             pip_cache_dir=str(settings.pip_cache_dir) if settings.pip_cache_dir else None,
+            release=settings.server_version,
         )
-        self.group = CollectedTaskGroup(
-            user_id=self.plan.user_id,
-            origin=self.plan.origin,
-            pkg_name=self.plan.pkg_name,
-            version=self.plan.version,
-            python_version=self.plan.python_version,
-            path=self.plan.path,
-            venv_path=self.plan.venv_path,
-            pip_extras=self.plan.pip_extras,
-            pinned_package_versions=self.plan.pinned_package_versions or {},
-        )
+        self.group = self._record()
+
+    def _record(self) -> TaskGroupRecord:
+        """The release's task-group record, as the endpoint inserts it."""
+        assert self.plan is not None
+        plan = self.plan
+        model = task_group_record_model(self.profile)
+        values = {
+            "user_id": plan.user_id,
+            "resource_id": plan.resource_id,
+            "origin": plan.origin.value,
+            "pkg_name": plan.pkg_name,
+            "version": plan.version,
+            "python_version": plan.python_version,
+            "path": plan.path,
+            "venv_path": plan.venv_path,
+            "pip_extras": plan.pip_extras,
+            **{name: self._stored_pins(pins) for name, pins in plan.pins.items()},
+        }
+        return model(**{key: value for key, value in values.items() if key in model.model_fields})
+
+    def _stored_pins(self, pins: dict[str, str] | None) -> dict[str, str]:
+        """A pin dict as the release stores it: JSONB key order from 2.15.0."""
+        if self.profile.pin_order is PinOrder.JSONB:
+            return jsonb_order(pins or {})
+        return dict(pins or {})
 
     # -- the background task (collect_local) ---------------------------------------------------
 
@@ -325,29 +382,50 @@ class _PipCollection:
         assert self.plan is not None
         assert self.group is not None
         plan, log = self.plan, self.log
-        log.debug("START")
-        for key, value in self.group.model_dump().items():
-            log.debug(f"task_group.{key}: {value}")
+        log.info("START")
+        for line in dump_lines(
+            self.profile,
+            self.group,
+            task_group_id=self.settings.task_group_id,
+            timestamp=self.started,
+        ):
+            log.debug(line)
         try:
             self._create_folder()
             self._run_scripts()
             self._build_tasks()
         except Exception as error:
+            self._remove_created_folder(logged=True)
             failure = error if isinstance(error, _Failed) else _Failed(self.stage, str(error))
-            if self.created_path:
-                log.info(f"Now delete folder {plan.path}")
-                try:
-                    shutil.rmtree(plan.path)
-                    log.info(f"Deleted folder {plan.path}")
-                except Exception as rm_error:
-                    log.error(f"Removing folder failed.\nOriginal error:\n{rm_error}")
             log.warning(f"Task collect failed. Original error: {failure.message}")
             if failure is error:
                 raise
             raise failure from error
-        log.debug("finalising - START")
-        log.debug("finalising - END")
-        log.debug("END")
+        except BaseException:  # KeyboardInterrupt, Terminated: clean up, then let it go on
+            self._remove_created_folder(logged=False)
+            raise
+        unmark(plan.path)
+        log.info("finalising - START")
+        log.info("finalising - END")
+        log.info("END")
+
+    def _remove_created_folder(self, *, logged: bool) -> None:
+        """Remove the task-group folder if this collection created it, shielded from a second
+        interrupt; ``logged``: as the server's failure path does, with its log lines."""
+        assert self.plan is not None
+        if not self.created_path:
+            return
+        path, log = self.plan.path, self.log
+        with signals_deferred():
+            if not logged:
+                shutil.rmtree(path, ignore_errors=True)
+                return
+            log.info(f"Now delete folder {path}")
+            try:
+                shutil.rmtree(path)
+                log.info(f"Deleted folder {path}")
+            except Exception as rm_error:
+                log.error(f"Removing folder failed.\nOriginal error:\n{rm_error}")
 
     def _create_folder(self) -> None:
         assert self.plan is not None
@@ -358,17 +436,31 @@ class _PipCollection:
             Path(plan.path).mkdir(parents=True)
         except FileExistsError as error:
             message = f"{plan.path} already exists."
+            self._explain_existing_folder()
             self.log.error(message)
             raise _Failed("paths", message) from error
         except OSError as error:
             raise _Failed("paths", str(error)) from error
         self.created_path = True
-        self.log.debug(f"Created {plan.path}")
+        self._guard("paths", lambda: mark_unfinished(plan.path))
+        self.log.info(f"Created {plan.path}")
+        if self.profile.writes_task_group_id_file:
+            id_file = (Path(plan.path) / TASK_GROUP_ID_FILENAME).as_posix()
+            self.log.info(f"Write txt-file contents into {id_file}")
+            group_id = str(self.settings.task_group_id)
+            self._guard("paths", lambda: Path(id_file).write_text(group_id))
         if self.wheel is not None and self.wheel_path is not None:
             wheel, wheel_path = self.wheel, self.wheel_path
-            self.log.debug(f"Write wheel-file contents into {wheel_path}")
+            self.log.info(f"Write wheel-file contents into {wheel_path}")
             self._guard("paths", lambda: Path(wheel_path).write_bytes(wheel.contents))
-            self.group = self.group.model_copy(update={"wheel_path": wheel_path})
+            self.group = self.group.model_copy(update={archive_field(self.profile): wheel_path})
+
+    def _explain_existing_folder(self) -> None:
+        """A warning saying how to clear the folder, when it is an unfinished collection's."""
+        assert self.plan is not None
+        explanation = explain_existing_folder(self.plan.path)
+        if explanation is not None:
+            self.warnings.append(explanation)
 
     def _script(self, template: str, body: Callable[[EmulatedScript], T]) -> tuple[T, str]:
         assert self.plan is not None
@@ -385,8 +477,9 @@ class _PipCollection:
             )
         except Exception as error:
             message = str(error)
-            if self.stage == "pins" and "Invalid requirement" in message:
-                message = f"{message}\n{TWO_PINS_EXPLANATION}"
+            precheck = self.profile.pin_install_sequence is PinInstall.PRECHECK_THEN_QUOTED_LIST
+            if precheck and self.stage == "pins" and "Invalid requirement" in message:
+                message = f"{message}\n{two_pins_explanation(self.settings.server_version)}"
             raise _Failed(self.stage, message) from error
 
     def _run_scripts(self) -> None:
@@ -394,19 +487,21 @@ class _PipCollection:
         assert self.group is not None
         self._prefix = f"{int(time.time())}_collect_"
         self._enter("venv")
+        if self.interpreter is None:  # 2.22.10 on: the default version is checked only here
+            version = self.plan.python_version
+            raise _Failed("venv", f"Requested python_version={version!r} is not available.")
         self._script("1_create_venv.sh", self._script_1)
         self._enter("install")
         self._script("2_pip_install.sh", self._script_2)
         self._enter("freeze")
         pip_freeze, _ = self._script("3_pip_freeze.sh", self._script_3)
+        self.pip_freeze = pip_freeze
         self._store_in_cache(pip_freeze)
         self._enter("show")
         _, show_stdout = self._script("4_pip_show.sh", self._script_4)
-        self._enter("size")
-        (size, number), _ = self._script("5_get_venv_size_and_file_number.sh", self._script_5)
-        self.group = self.group.model_copy(
-            update={"pip_freeze": pip_freeze, "venv_size_in_kB": size, "venv_file_number": number}
-        )
+        if self.profile.venv_size_step:
+            self._enter("size")
+            self.venv_size, _ = self._script("5_get_venv_size_and_file_number.sh", self._script_5)
         self._enter("show")
         self._show_stdout = show_stdout
 
@@ -436,15 +531,22 @@ class _PipCollection:
             return
         script.write_log(f"START create venv in {venv_path}")
         self.pip_upgrade = self._plan_pip_upgrade()
-        seed = None
-        if self.pip_upgrade is not None and self.pip_upgrade.wheel is not None:
-            seed = (self.pip_upgrade.target, self.pip_upgrade.wheel)
+        seeds = self.pip_upgrade.seeds if self.pip_upgrade is not None else {}
         try:
-            args = create_venv(venv_path, self.info, self.env, pip=seed)
+            args = create_venv(
+                venv_path,
+                self.info,
+                self.env,
+                pip=seeds.get("pip"),
+                setuptools=seeds.get("setuptools"),
+            )
         except Exception as error:
             script.add_output(stderr=f"{type(error).__name__}: {error}\n")
             raise ScriptExit(1) from error
-        seeded = "same seed packages" if seed is None else f"seeded with pip {seed[0]}"
+        seeded = "same seed packages"
+        if seeds:
+            versions = ", ".join(f"{project} {version}" for project, (version, _) in seeds.items())
+            seeded = f"seeded with {versions}"
         self.log.note(
             f"server command: {self.interpreter} -m venv {venv_path} --copies; "
             f"ran instead ({seeded}): virtualenv {' '.join(args)}"
@@ -476,15 +578,14 @@ class _PipCollection:
 
     def _find_links(self) -> list[str]:
         """The sources pip gets: the configured ones, plus offline the bootstrap wheels and
-        the fetched wheel of the server's pip (``pip_wheels``), computed once."""
+        the fetched wheels of the release's pip and setuptools (``pip_wheels``), computed
+        once."""
         assert self.info is not None
         if self._links is None:
             links = list(self.settings.find_links)
             if not self.settings.uses_pypi:
                 links += [str(wheel) for wheel in bootstrap_wheels(self.info)]
-                fetched = server_pip_wheel(self.settings.max_pip_version, links)
-                if fetched is not None:
-                    links.append(str(fetched))
+                links += [str(wheel) for wheel in server_wheels(self.settings.pip_cap, links)]
             self._links = links
         return list(self._links)
 
@@ -525,65 +626,92 @@ class _PipCollection:
         return os.path.realpath(self.plan.path) == self.plan.path
 
     def _plan_pip_upgrade(self) -> PipUpgrade | None:
-        """Fast mode: the outcome of script 2's pip upgrade, when known before it runs."""
+        """Fast mode: the outcome of script 2's upgrade command, when known before it runs."""
         assert self.info is not None
         if not (self.fast and self.settings.no_index and self._pip_output_is_predictable()):
             return None
-        bundled = self.info.bundled("pip")
+        pip, setuptools = self.info.bundled("pip"), self.info.bundled("setuptools")
         return plan_pip_upgrade(
-            cap=self.settings.max_pip_version,
-            installed=bundled[0] if bundled is not None else None,
+            cap=self.settings.pip_cap,
+            installed=pip[0] if pip is not None else None,
+            installed_setuptools=setuptools[0] if setuptools is not None else None,
             links=self._find_links(),
             info=self.info,
         )
 
     def _warn_about_pip(self) -> None:
-        """Offline, say so when the upgrade did not end with the server's pip."""
+        """Offline, say so when the upgrade did not end with the release's pip."""
         if self.settings.uses_pypi:
             return
+        assert self.info is not None
+        bundled = self.info.bundled("pip")
         warning = server_pip_warning(
-            cap=self.settings.max_pip_version,
+            cap=self.settings.pip_cap,
             ends_with=_installed_version(self._site_packages, "pip"),
-            server_version=DEFAULT_SERVER_VERSION,
+            bundled=bundled[0] if bundled is not None else None,
+            server_version=self.settings.server_version,
+            field=environment_field(self.profile),
         )
         if warning is not None:
             self.warnings.append(warning)
 
-    def _script_2(self, script: EmulatedScript) -> None:
+    def _seeded_upgrade(self, script: EmulatedScript, upgrade: PipUpgrade) -> None:
+        """The upgrade command's output, its outcome already in the venv (``pip_seed``)."""
         assert self.plan is not None
-        if self.reused is not None:
-            script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
-            self._warn_about_pip()
-            return
-        plan, cwd = self.plan, self.plan.path
-        max_pip = self.settings.max_pip_version
-        site = _display_path(str(self._site_packages), cwd)
-        predictable = self.fast and self._pip_output_is_predictable()
-        upgrade = self.pip_upgrade
-        if upgrade is not None:
-            if upgrade.wheel is None:
-                self.log.note(
-                    f'skipped `pip install "pip<={max_pip}" --upgrade`: offline, pip '
-                    f"{upgrade.installed} satisfies the cap and no source offers a newer pip "
-                    f"<= {max_pip}"
-                )
-            else:
-                self.log.note(
-                    f'skipped `pip install "pip<={max_pip}" --upgrade`: the venv was created '
-                    f"with pip {upgrade.target} from {upgrade.wheel}, the wheel that command "
-                    f"installs over pip {upgrade.installed}; its output below is pip's"
-                )
-            script.add_output(
-                upgrade_stdout(
-                    upgrade,
-                    looking_in=self._looking_in(),
-                    site=site,
-                    wheel_display=_display_path(str(upgrade.wheel or ""), cwd),
-                )
+        cwd = self.plan.path
+        if upgrade.seeds:
+            installed = ", ".join(
+                f"{step.project} {step.target} from {step.wheel}"
+                for step in upgrade.projects
+                if step.wheel is not None
+            )
+            self.log.note(
+                f"skipped `{upgrade.command}`: the venv was created with {installed}, what "
+                "that command installs; its output below is pip's"
             )
         else:
-            script.run(self._pip_install(f"pip<={max_pip}", "--upgrade"))
+            kept = ", ".join(f"{step.project} {step.installed}" for step in upgrade.projects)
+            self.log.note(
+                f"skipped `{upgrade.command}`: offline, the venv's {kept} are the newest the "
+                "sources offer within the cap"
+            )
+        display = {
+            step.wheel: _display_path(str(step.wheel), cwd)
+            for step in upgrade.projects
+            if step.wheel is not None
+        }
+        script.add_output(
+            upgrade_stdout(
+                upgrade,
+                looking_in=self._looking_in(),
+                site=_display_path(str(self._site_packages), cwd),
+                display=display,
+            )
+        )
+
+    def _upgrade_pip(self, script: EmulatedScript) -> None:
+        """Step 1 of the script: the capped pip upgrade and ``setuptools`` (up to 2.15.9), or
+        ``pip install pip setuptools --upgrade`` (2.16.0 on: no cap)."""
+        cap = self.settings.pip_cap
+        script.write_log("START upgrade pip and install setuptools")
+        if cap is None and self.pip_upgrade is not None:
+            self._seeded_upgrade(script, self.pip_upgrade)
+        elif cap is None:
+            script.run(self._pip_install("pip", "setuptools", "--upgrade"))
+        else:
+            self._upgrade_pip_capped(script, cap)
         self._warn_about_pip()
+        script.write_log("END   upgrade pip and install setuptools")
+        script.echo()
+
+    def _upgrade_pip_capped(self, script: EmulatedScript, cap: str) -> None:
+        assert self.plan is not None
+        site = _display_path(str(self._site_packages), self.plan.path)
+        predictable = self.fast and self._pip_output_is_predictable()
+        if self.pip_upgrade is not None:
+            self._seeded_upgrade(script, self.pip_upgrade)
+        else:
+            script.run(self._pip_install(f"pip<={cap}", "--upgrade"))
         setuptools_version = _installed_version(self._site_packages, "setuptools")
         if predictable and setuptools_version is not None:
             self.log.note(
@@ -596,29 +724,91 @@ class _PipCollection:
             )
         else:
             script.run(self._pip_install("setuptools"))
-        install_string = plan.pip_install_string(self.wheel_path)
-        script.write_log(f"START install {install_string}")
-        script.run(self._pip_install(install_string))
-        script.write_log(f"END   install {install_string}")
-        script.echo()
-        pinned = plan.pinned_package_versions_string
-        if pinned:
-            self._enter("pins")
-            script.write_log(f"START installing pinned versions {pinned}")
-            for item in pinned.split():
-                name = item.split("=")[0]
-                script.write_log(f"INFO: package name {name}")
-                self._pip_show(script, [name])
-            script.write_log(
-                f"All packages in {pinned} are already installed, proceed with specific versions."
-            )
-            script.run(self._pip_install(pinned))
-            script.write_log(f"END installing pinned versions {pinned}")
+
+    def _check_hazards(self, script: EmulatedScript, lists: list[PinList], install: str) -> None:
+        """Before any command of the script: report what the server's bash would not do as
+        asked (``install_lines``); a fatal hazard ends the script without running anything."""
+        found: list[InstallHazard] = hazards(
+            self.profile, lists, install, script.command.removeprefix("bash ")
+        )
+        fatal = next((hazard for hazard in found if hazard.fatal), None)
+        for hazard in found:
+            self.log.note(hazard.message)
+            if hazard is not fatal or hazard.bash_failure is not None:
+                self.warnings.append(hazard.message)
+        if fatal is None:
+            return
+        if fatal.bash_failure is not None:
+            returncode, stderr = fatal.bash_failure
+            script.add_output(stderr=stderr)
+            raise ScriptExit(returncode)
+        raise _Failed("install", fatal.message)
+
+    def _script_2(self, script: EmulatedScript) -> None:
+        assert self.plan is not None
+        if self.reused is not None:
+            script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
+            self._warn_about_pip()
+            return
+        install = self.plan.pip_install_string(self.wheel_path)
+        lists = pin_lists(self.profile, self.plan.pins)
+        self._check_hazards(script, lists, install)
+        self._upgrade_pip(script)
+        sequence = self.profile.pin_install_sequence
+        if sequence is PinInstall.PRE_AND_POST:
+            self._pin_step(script, lists[0], "pre-pinned versions")
+        if sequence is PinInstall.WITH_PACKAGE:
+            both = f"INSTALL_STRING={install} and PINNED_PACKAGE_LIST={lists[0].reading.value}"
+            script.write_log(f"START install with {both}")
+            script.run(self._pip_install(install, *lists[0].arguments))
+            script.write_log(f"END   install with {both}")
+            script.echo()
         else:
-            script.write_log(f"SKIP installing pinned versions {pinned} (empty list)")
-        script.echo()
+            self._enter("install")
+            precheck = sequence is PinInstall.PRECHECK_THEN_QUOTED_LIST
+            label = "" if precheck else "with INSTALL_STRING="
+            script.write_log(f"START install {label}{install}")
+            script.run(self._pip_install(install))
+            script.write_log(f"END   install {label}{install}")
+            script.echo()
+        if sequence is PinInstall.PRECHECK_THEN_QUOTED_LIST:
+            self._precheck_pins(script, lists[0])
+        elif sequence is PinInstall.AFTER_PACKAGE:
+            self._pin_step(script, lists[0], "pinned versions")
+        elif sequence is PinInstall.PRE_AND_POST:
+            self._pin_step(script, lists[1], "post-pinned versions")
         script.footer()
         self._script_outputs["2_pip_install.sh"] = (script.stdout, script.stderr)
+
+    def _pin_step(self, script: EmulatedScript, pins: PinList, what: str) -> None:
+        """``pip install $<VAR>`` when the list is not empty (2.14.12 on), else the skip line."""
+        value = pins.reading.value
+        if not value:
+            script.write_log(f"SKIP installing {what} {value} (empty list)")
+            return
+        self._enter("pins")
+        script.write_log(f"START install with {pins.variable}={value}")
+        script.run(self._pip_install(*pins.arguments))
+        script.write_log(f"END install with {pins.variable}={value}")
+        script.echo()
+
+    def _precheck_pins(self, script: EmulatedScript, pins: PinList) -> None:
+        """Up to 2.14.10: ``pip show`` each pinned name, then the list as one argument."""
+        value = pins.reading.value
+        if not value:
+            script.write_log(f"SKIP installing pinned versions {value} (empty list)")
+            return
+        self._enter("pins")
+        script.write_log(f"START installing pinned versions {value}")
+        for item in split_words(value):
+            name = item.split("=")[0]
+            script.write_log(f"INFO: package name {name}")
+            self._pip_show(script, [name])
+        script.write_log(
+            f"All packages in {value} are already installed, proceed with specific versions."
+        )
+        script.run(self._pip_install(value))
+        script.write_log(f"END installing pinned versions {value}")
 
     # -- scripts 3 and 4: pip freeze, pip show -------------------------------------------------
 
@@ -687,31 +877,37 @@ class _PipCollection:
     def _script_4(self, script: EmulatedScript) -> None:
         assert self.plan is not None
         pkg_name = self.plan.pkg_name
+        once = self.profile.pip_show_style is PipShowStyle.ONCE_CAPTURED
         script.write_log(f"Python interpreter: {self._venv_python}")
+        script.echo()
         script.write_log("START pip show")
-        first = self._pip_show(script, pkg_name.split())
+        first = self._pip_show(script, pkg_name.split(), capture=once)
         script.write_log("END   pip show")
-        name = self._shell_value(
-            "Name", _cut_field(self._show_again(script, pkg_name, first), "Name:")
-        )
+        script.echo()
+
+        def output(name: str) -> str:
+            return first if once else self._show_again(script, name, first)
+
+        name = self._shell_value("Name", _cut_field(output(pkg_name), "Name:"))
         script.write_log(f"Package name: {name}")
-        version = self._shell_value(
-            "Version", _cut_field(self._show_again(script, name, first), "Version:")
-        )
+        script.echo()
+        version = self._shell_value("Version", _cut_field(output(name), "Version:"))
         script.write_log(f"Package version: {version}")
-        location = self._shell_value(
-            "Location", _cut_field(self._show_again(script, name, first), "Location:")
-        )
+        script.echo()
+        location = self._shell_value("Location", _cut_field(output(name), "Location:"))
         script.write_log(f"Package parent folder: {location}")
+        script.echo()
         files_output = self._pip_show(script, [name], files=True, capture=True, check=False)
         relative = self._shell_value(
             "the manifest path", _grep_joined(files_output, "__FRACTAL_MANIFEST__.json")
         )
         script.write_log(f"Manifest relative path: {relative}")
+        script.echo()
         if not relative:
             script.write_log(f"ERROR: manifest path not found for {name}")
             raise ScriptExit(2)
         script.write_log("OK: manifest path exists")
+        script.echo()
         script.write_log(f"Manifest absolute path: {location}/{relative}")
         script.echo()
         script.footer()
@@ -721,8 +917,9 @@ class _PipCollection:
         ours, servers = values
         if ours != servers:
             self.warnings.append(
-                f"fractal-server 2.14.5 would fail here: 4_pip_show.sh reads {what} from pip "
-                f'show with `tr -d "[:space:]"`, which gives {servers!r} instead of {ours!r}.'
+                f"fractal-server {self.settings.server_version} would fail here: "
+                f'4_pip_show.sh reads {what} from pip show with `tr -d "[:space:]"`, which '
+                f"gives {servers!r} instead of {ours!r}."
             )
         return ours
 
@@ -773,17 +970,18 @@ class _PipCollection:
         )
         python_bin = attributes["python_bin"]
         package_root = Path(attributes["package_root_parent"]) / plan.pkg_name.replace("-", "_")
-        log.debug(f"[collect_pip] {package_root=}")
         manifest_path = attributes["manifest_path"]
+        schemas = self.profile.schemas
 
-        def load_manifest() -> ManifestV2:
+        def load_manifest() -> ManifestBase:
             log.info(f"now loading {manifest_path=}")
             with open(manifest_path) as handle:
                 data = json.load(handle)
             log.info(f"loaded {manifest_path=}")
             log.info("now validating manifest content")
-            manifest = ManifestV2(**data)
+            manifest = schemas.manifest(**data)
             log.info("validated manifest content")
+            assert isinstance(manifest, ManifestBase)
             return manifest
 
         manifest = self._guard("manifest", load_manifest)
@@ -795,13 +993,35 @@ class _PipCollection:
                 package_version=plan.version,
                 package_root=package_root,
                 python_bin=Path(python_bin),
+                task_create=cast(type[TaskCreateBase], schemas.task_create),
             ),
         )
         self.warnings += self._guard(
-            "files", lambda: check_task_files_exist(tasks, python_bin=python_bin)
+            "files",
+            lambda: check_task_files_exist(
+                tasks,
+                python_bin=python_bin,
+                token=self.profile.executable_check_token,
+                release=self.settings.server_version,
+            ),
         )
         log.info("_prepare_tasks_metadata - end")
+        log.info("create_db_tasks_and_update_task_group - start")
+        log.info("create_db_tasks_and_update_task_group - end")
+        self._store_environment()
         self.tasks = tasks
+
+    def _store_environment(self) -> None:
+        """The final update: the freeze (``pip_freeze``, then ``env_info``) and, up to 2.18.1,
+        the venv's size, under the release's log label."""
+        assert self.group is not None
+        label = self.profile.record_update_log_label
+        self.log.info(f"{label} - start")
+        update: dict[str, object] = {environment_field(self.profile): self.pip_freeze}
+        if self.venv_size is not None:
+            update |= {"venv_size_in_kB": self.venv_size[0], "venv_file_number": self.venv_size[1]}
+        self.group = self.group.model_copy(update=update)
+        self.log.info(f"{label} - end")
 
     # -- venv reuse ----------------------------------------------------------------------------
 

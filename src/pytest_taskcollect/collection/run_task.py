@@ -5,11 +5,18 @@ reads the output file: no file means "no output"; otherwise the JSON is validate
 ``TaskOutput`` (parallel and non-parallel tasks) or ``InitTaskOutput`` (the non-parallel, "init",
 part of a compound task). ``run_task`` does the same and returns a ``TaskRunResult`` that says
 what happened, including why a task failed, instead of raising.
+
+The task's name is only a label for the run's folder: it is reduced to a short, safe file name
+(as the server's runner sanitises task names for its folders), so a name such as
+``../../outside`` or one of 5,000 characters cannot put files outside ``workdir`` or exceed the
+file system's limits. ``workdir`` is created when missing, as the server creates its working
+folders.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import tempfile
@@ -18,14 +25,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..schemas import InitTaskOutput, TaskCreateV2, TaskOutput
+from ..schemas import InitTaskOutput, TaskOutput
+from ..schemas.task import TaskCreateBase
 from ..schemas.task_interface import (
     TaskOutputValidationError,
     cast_and_validate_init_task_output,
     cast_and_validate_task_output,
 )
 
-__all__ = ["TaskKind", "TaskRunError", "TaskRunFailure", "TaskRunResult", "run_task"]
+__all__ = [
+    "TaskKind",
+    "TaskRunError",
+    "TaskRunFailure",
+    "TaskRunResult",
+    "run_folder_label",
+    "run_task",
+]
 
 TaskKind = Literal["non_parallel", "parallel"]
 """Which of a task's commands to run."""
@@ -34,6 +49,8 @@ TaskRunFailure = Literal["start", "exit", "timeout", "invalid_json", "invalid_ou
 """Why a run failed: could not start, non-zero exit, timed out, unreadable JSON, invalid output."""
 
 _COMPOUND_TYPES = ("compound", "converter_compound")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_LABEL_LENGTH = 40
 
 
 class TaskRunError(RuntimeError):
@@ -79,20 +96,27 @@ class TaskRunResult:
             )
 
 
-def _command_for(task: TaskCreateV2, kind: TaskKind) -> str:
+def _command_for(task: TaskCreateBase, kind: TaskKind) -> str:
     command = task.command_non_parallel if kind == "non_parallel" else task.command_parallel
     if command is None:
         raise ValueError(f"Task {task.name!r} has no command_{kind}, so it cannot run as {kind!r}.")
     return command
 
 
-def expects_init_output(task: TaskCreateV2, kind: TaskKind) -> bool:
+def expects_init_output(task: TaskCreateBase, kind: TaskKind) -> bool:
     """The non-parallel part of a compound task is its init step."""
     return kind == "non_parallel" and task.type in _COMPOUND_TYPES
 
 
+def run_folder_label(task_name: str) -> str:
+    """A task name as a file-name label: letters, digits, ``_`` and ``-`` only (each run of
+    anything else, ``/`` and ``.`` included, becomes one ``_``), at most 40 characters."""
+    label = _UNSAFE.sub("_", task_name).strip("_")[:_LABEL_LENGTH]
+    return label or "task"
+
+
 def run_task(
-    task: TaskCreateV2,
+    task: TaskCreateBase,
     *,
     args: dict[str, Any],
     kind: TaskKind,
@@ -102,41 +126,41 @@ def run_task(
     """Run ``task``'s ``kind`` command with ``args`` and validate what it writes.
 
     The args and output files are created fresh under a new sub-folder of ``workdir`` on each
-    call (a Fractal task refuses an existing output file). The command string is split like the
-    server splits it (``shlex.split``), never run through a shell.
+    call (a Fractal task refuses an existing output file), named after the task (see
+    ``run_folder_label``) and always inside ``workdir``, which is created if needed. The command
+    string is split like the server splits it (``shlex.split``), never run through a shell.
+    When the folder or the command cannot be set up, the result is a ``"start"`` failure whose
+    ``args_json``/``out_json`` are the paths that were planned.
     """
     command = _command_for(task, kind)
-    run_dir = Path(tempfile.mkdtemp(prefix=f"{task.name}-{kind}-", dir=workdir))
-    args_json = run_dir / "args.json"
+    prefix = f"{run_folder_label(task.name)}-{kind}-"
+    workdir = Path(workdir)
+    args_json = workdir / prefix / "args.json"
+    facts: dict[str, Any] = {"task_name": task.name, "kind": kind, "args": args}
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        run_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=workdir))
+        args_json = run_dir / "args.json"
+        args_json.write_text(json.dumps(args), encoding="utf-8")
+    except (OSError, ValueError) as error:
+        facts |= {"argv": (), "args_json": args_json, "out_json": args_json.with_name("out.json")}
+        return _not_started(facts, f"Cannot create the run folder in {workdir}: {error}")
     out_json = run_dir / "out.json"
-    args_json.write_text(json.dumps(args), encoding="utf-8")
-    argv = (*shlex.split(command), "--args-json", str(args_json), "--out-json", str(out_json))
+    facts |= {"args_json": args_json, "out_json": out_json}
+    try:
+        argv = (*shlex.split(command), "--args-json", str(args_json), "--out-json", str(out_json))
+    except ValueError as error:
+        facts["argv"] = ()
+        return _not_started(facts, f"Cannot split the command {command!r}: {error}")
+    facts["argv"] = argv
 
-    facts: dict[str, Any] = {
-        "task_name": task.name,
-        "kind": kind,
-        "argv": argv,
-        "args": args,
-        "args_json": args_json,
-        "out_json": out_json,
-    }
     start = time.perf_counter()
     try:
         completed = subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, check=False
         )
-    except OSError as error:
-        return TaskRunResult(
-            **facts,
-            returncode=None,
-            stdout="",
-            stderr="",
-            duration=time.perf_counter() - start,
-            raw_output=None,
-            output=None,
-            failure="start",
-            error=f"Cannot run {argv[0]!r}: {error}",
-        )
+    except (OSError, ValueError) as error:
+        return _not_started(facts, f"Cannot run {argv[0]!r}: {error}")
     except subprocess.TimeoutExpired as error:
         return TaskRunResult(
             **facts,
@@ -164,6 +188,21 @@ def run_task(
             error=f"Task exited with return code {completed.returncode}.",
         )
     return _read_output(facts, out_json, init=expects_init_output(task, kind))
+
+
+def _not_started(facts: dict[str, Any], error: str) -> TaskRunResult:
+    """A ``"start"`` failure: nothing ran."""
+    return TaskRunResult(
+        **facts,
+        returncode=None,
+        stdout="",
+        stderr="",
+        duration=0.0,
+        raw_output=None,
+        output=None,
+        failure="start",
+        error=error,
+    )
 
 
 def _text(stream: str | bytes | None) -> str:

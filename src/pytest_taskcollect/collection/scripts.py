@@ -103,8 +103,10 @@ class EmulatedScript:
         env: Mapping[str, str],
         cwd: Path,
         timeout: float | None,
+        log_tag: str = "collect-task",
     ) -> None:
         self.command = command
+        self.log_tag = log_tag
         self.log = log
         self.env = dict(env)
         self.cwd = cwd
@@ -124,9 +126,10 @@ class EmulatedScript:
         return "".join(self._stderr)
 
     def write_log(self, message: str) -> None:
-        """The templates' ``write_log``: a ``[collect-task, <UTC time>]`` line on stdout."""
+        """The templates' ``write_log``: a ``[<tag>, <UTC time>]`` line on stdout (the tag is
+        ``collect-task``, or the pixi scripts' own)."""
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._stdout.append(f"[collect-task, {stamp}] {message}\n")
+        self._stdout.append(f"[{self.log_tag}, {stamp}] {message}\n")
 
     def echo(self, text: str = "") -> None:
         """A plain ``echo`` line on stdout."""
@@ -242,11 +245,13 @@ def run_script(
     cwd: Path,
     timeout: float | None,
     body: Callable[[EmulatedScript], T],
+    log_tag: str = "collect-task",
 ) -> tuple[T, str]:
     """Run one template the way ``_customize_and_run_template`` + ``execute_command_sync`` do.
 
     Returns ``body``'s value and the script's stdout. Raises ``ValueError`` when the command
-    line ``bash <script path>`` has a forbidden character (the server's ``validate_cmd``), and
+    line ``bash <script path>`` has a forbidden character (the server's ``validate_cmd``) or a
+    quote ``shlex.split`` cannot close (the server splits it before running it), and
     ``RuntimeError`` with the server's message when the script fails.
     """
     script_path = f"{scripts_dir}/{prefix}{template}"
@@ -255,7 +260,10 @@ def run_script(
     log.debug(f"Now run '{command}' ")
     log.debug(f"START subprocess call to '{command}'")
     validate_cmd(command)
-    script = EmulatedScript(command=command, log=log, env=env, cwd=cwd, timeout=timeout)
+    shlex.split(command)  # raises as the server's execute_command_sync does, before any run
+    script = EmulatedScript(
+        command=command, log=log, env=env, cwd=cwd, timeout=timeout, log_tag=log_tag
+    )
     try:
         value = body(script)
     except ScriptExit as exit_:

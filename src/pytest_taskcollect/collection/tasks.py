@@ -1,17 +1,24 @@
 """From a validated manifest to the task records (``_prepare_tasks_metadata``, spec §2.7).
 
-Shared by the pip path (with the task group's version and the collected venv's python) and
-the custom path (with the user's interpreter and optional version).
+Shared by the pip path (with the task group's version and the collected venv's python), the
+custom path (with the user's interpreter and optional version) and the pixi path (with the
+project's Python wrapper). The record model is the release's ``TaskCreate``; the file check
+reads the command's second whitespace token up to 2.14.16 and its last one from 2.15.0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, overload
 
-from ..schemas import ManifestV2, TaskCreateV2
+from ..profiles.switches import ExecutableToken
+from ..schemas import TaskCreateV2
+from ..schemas.manifest import ManifestBase
+from ..schemas.task import TaskCreateBase
 
 __all__ = [
+    "TASK_GROUP_ID_FILENAME",
     "TaskFile",
     "check_task_files_exist",
     "missing_file_message",
@@ -20,14 +27,44 @@ __all__ = [
 ]
 
 
+TASK_GROUP_ID_FILENAME = "fractal_task_group_id.txt"
+"""Written into the task-group folder, holding the group's id (2.22.9 on)."""
+
+
+T = TypeVar("T", bound=TaskCreateBase)
+
+
+@overload
 def prepare_tasks_metadata(
     *,
-    package_manifest: ManifestV2,
+    package_manifest: ManifestBase,
     python_bin: Path,
     package_root: Path,
     package_version: str | None = None,
-) -> list[TaskCreateV2]:
-    """One ``TaskCreateV2`` per manifest task, in manifest order, as the server builds them.
+) -> list[TaskCreateV2]: ...
+
+
+@overload
+def prepare_tasks_metadata(
+    *,
+    package_manifest: ManifestBase,
+    python_bin: Path,
+    package_root: Path,
+    package_version: str | None = None,
+    task_create: type[T],
+) -> list[T]: ...
+
+
+def prepare_tasks_metadata(
+    *,
+    package_manifest: ManifestBase,
+    python_bin: Path,
+    package_root: Path,
+    package_version: str | None = None,
+    task_create: type[TaskCreateBase] = TaskCreateV2,
+) -> list[Any]:
+    """One ``task_create`` (default ``TaskCreateV2``) per manifest task, in manifest order, as
+    the server builds them.
 
     Commands are ``"<python_bin> <package_root>/<executable>"`` (a pathlib join: an absolute
     executable replaces the root, ``..`` is kept); ``version`` is set when given;
@@ -48,7 +85,7 @@ def prepare_tasks_metadata(
             path = package_root / task.executable_parallel
             attributes["command_parallel"] = f"{python_bin.as_posix()} {path.as_posix()}"
         task_list.append(
-            TaskCreateV2(
+            task_create(
                 **task.model_dump(exclude={"executable_non_parallel", "executable_parallel"}),
                 **attributes,
                 authors=package_manifest.authors,
@@ -64,12 +101,18 @@ class TaskFile(NamedTuple):
     kind: str
     """``"command_non_parallel"`` or ``"command_parallel"``."""
     servers_path: str
-    """``command.split()[1]``, the path fractal-server checks."""
+    """The whitespace token fractal-server checks (``command.split()[1]``, or ``[-1]`` from
+    2.15.0)."""
     path: str
     """The command without its interpreter part (equal to ``servers_path`` without spaces)."""
 
 
-def task_files(task_list: list[TaskCreateV2], *, python_bin: str | None = None) -> list[TaskFile]:
+def task_files(
+    task_list: Sequence[TaskCreateBase],
+    *,
+    python_bin: str | None = None,
+    token: ExecutableToken = ExecutableToken.SECOND,
+) -> list[TaskFile]:
     """The executable file of every command, in the server's order (non-parallel first).
 
     Given ``python_bin`` (the commands' first part), ``path`` is the rest of the command, so a
@@ -81,9 +124,10 @@ def task_files(task_list: list[TaskCreateV2], *, python_bin: str | None = None) 
             ("command_non_parallel", task.command_non_parallel),
             ("command_parallel", task.command_parallel),
         ):
-            if command is None:
+            if not isinstance(command, str):  # None, or MISSING (2.25.3 on)
                 continue
-            servers_path = command.split()[1]
+            words = command.split()
+            servers_path = words[1] if token is ExecutableToken.SECOND else words[-1]
             path = servers_path
             if python_bin is not None and command.startswith(f"{python_bin} "):
                 path = command[len(python_bin) + 1 :]
@@ -92,32 +136,41 @@ def task_files(task_list: list[TaskCreateV2], *, python_bin: str | None = None) 
 
 
 def missing_file_message(task_file: TaskFile) -> str:
-    """The server's message for a command whose file does not exist."""
+    """The server's message for a command whose file does not exist (it names the token it
+    checked)."""
     return (
         f"Task `{task_file.task_name}` has `{task_file.kind}` pointing to missing file "
-        f"`{task_file.path}`."
+        f"`{task_file.servers_path}`."
     )
 
 
 def check_task_files_exist(
-    task_list: list[TaskCreateV2], *, python_bin: str | None = None
+    task_list: Sequence[TaskCreateBase],
+    *,
+    python_bin: str | None = None,
+    token: ExecutableToken = ExecutableToken.SECOND,
+    release: str = "2.14.5",
 ) -> list[str]:
     """Raise ``FileNotFoundError`` when a task's executable file is missing (server message).
 
-    The server checks ``command.split()[1]``, the non-parallel command first, so a path with a
-    space is cut at the space and the check fails. Given ``python_bin`` (the command's first
-    part), we check the rest of the command instead and return a warning for each command where
-    the server would have checked another path.
+    The server checks one whitespace token of each command (the second up to 2.14.16, the last
+    from 2.15.0), the non-parallel command first: a command whose executable carries arguments
+    (``task.py --flag``) passes up to 2.14.16 and fails from 2.15.0, and a path with a space is
+    cut at the space. Given ``python_bin`` (the command's first part), a command whose token is
+    missing but whose whole rest is an existing file (a path with a space) passes here, with a
+    warning that fractal-server ``release`` would have checked another path.
     """
     warnings = []
-    for task_file in task_files(task_list, python_bin=python_bin):
-        if not Path(task_file.path).exists():
+    which = "second" if token is ExecutableToken.SECOND else "last"
+    for task_file in task_files(task_list, python_bin=python_bin, token=token):
+        if Path(task_file.servers_path).exists():
+            continue
+        if task_file.path == task_file.servers_path or not Path(task_file.path).exists():
             raise FileNotFoundError(missing_file_message(task_file))
-        if task_file.servers_path != task_file.path:
-            warnings.append(
-                f"fractal-server 2.14.5 would fail here: check_task_files_exist takes the "
-                f"second whitespace-separated token of {task_file.kind} of task "
-                f"`{task_file.task_name}`, `{task_file.servers_path}`, which is not the "
-                "task's file."
-            )
+        warnings.append(
+            f"fractal-server {release} would fail here: check_task_files_exist takes the "
+            f"{which} whitespace-separated token of {task_file.kind} of task "
+            f"`{task_file.task_name}`, `{task_file.servers_path}`, which is not the "
+            "task's file."
+        )
     return warnings

@@ -9,8 +9,9 @@ creation take tens of milliseconds and every later pip call start fast. The inst
 and so ``pip freeze``, are those of the server's venv; the venv's files are not (symlinks instead
 of copies), so ``venv_size_in_kB`` and ``venv_file_number`` are smaller than the server's.
 
-When fast mode knows that the server's ``pip install "pip<=24.0" --upgrade`` would install a
-newer pip from the sources (``pip_seed``), the venv is seeded with that pip instead.
+When fast mode knows that the release's upgrade command (``pip install "pip<=<cap>" --upgrade``,
+or ``pip install pip setuptools --upgrade``) would install a newer pip (or setuptools) from the
+sources (``pip_seed``), the venv is seeded with those instead.
 
 Offline, the ``ensurepip`` wheels also stand in for PyPI in the server's
 ``pip install "pip<=24.0" --upgrade`` (the bundled pips of 3.9 to 3.12, 23.0.1 to 23.2.1,
@@ -51,13 +52,16 @@ def bootstrap_wheels(info: InterpreterInfo) -> list[Path]:
 
 
 def virtualenv_arguments(
-    venv_path: str, info: InterpreterInfo, pip: tuple[str, Path] | None = None
+    venv_path: str,
+    info: InterpreterInfo,
+    pip: tuple[str, Path] | None = None,
+    setuptools: tuple[str, Path] | None = None,
 ) -> list[str]:
     """virtualenv's command line for a venv seeded like ``python -m venv`` would be, or with
-    ``pip`` (``(version, wheel)``) instead of the bundled pip (``pip_seed``)."""
+    ``pip`` and ``setuptools`` (``(version, wheel)``) instead of the bundled ones (``pip_seed``)."""
     args = [venv_path, "--symlink-app-data", "--no-periodic-update", "-p", info.path]
     pip = pip or info.bundled("pip")
-    setuptools = info.bundled("setuptools")
+    setuptools = setuptools or info.bundled("setuptools")
     search_dirs = sorted({str(wheel.parent) for _, wheel in filter(None, (pip, setuptools))})
     for folder in search_dirs:
         args += ["--extra-search-dir", folder]
@@ -71,14 +75,15 @@ def create_venv(
     info: InterpreterInfo,
     env: dict[str, str],
     pip: tuple[str, Path] | None = None,
+    setuptools: tuple[str, Path] | None = None,
 ) -> list[str]:
-    """Create the venv in-process (seeded with ``pip``, ``(version, wheel)``, if given);
-    return the virtualenv arguments used.
+    """Create the venv in-process (seeded with ``pip`` and ``setuptools``, ``(version,
+    wheel)``, where given); return the virtualenv arguments used.
 
     Serialised within the process: virtualenv's app-data handling is not meant for threads.
     Raises whatever virtualenv raises.
     """
-    args = virtualenv_arguments(venv_path, info, pip)
+    args = virtualenv_arguments(venv_path, info, pip, setuptools)
     clean_env = {key: value for key, value in env.items() if not key.startswith("VIRTUALENV_")}
     with _virtualenv_lock:
         virtualenv.cli_run(args, setup_logging=False, env=clean_env)

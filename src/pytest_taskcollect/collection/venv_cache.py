@@ -1,7 +1,8 @@
 """Reusing a collected venv for a later collection of the same inputs (fast mode), across processes.
 
 Collecting the same wheel again (same interpreter, wheel bytes and name, extras, pins, offline
-sources and pip cap) runs the same pip commands on the same inputs, so it produces the same venv
+sources, pip cap and fractal-server release, whose install script and log wording the stored
+outputs follow) runs the same pip commands on the same inputs, so it produces the same venv
 except for the paths written into it. After a collection's ``pip freeze`` step, its venv goes
 into a **persistent store** (``CollectionSettings.venv_store``; by default ``venvs/`` in the user
 cache dir, see ``user_cache``); a later collection, in this process or another one (a
@@ -30,9 +31,12 @@ the venv unusable for the store and the collection runs normally. The scripts' p
 The store (``<store>/<key>/`` with ``entry.json`` and ``venv/``) is written like the wheel cache
 (``factory.cache``): under a per-key ``filelock``, into a staging folder published by one atomic
 rename, ``entry.json`` written last, so a reader never sees half an entry and a process killed
-while storing leaves only a staging folder, removed by the next process that stores that key or
-by ``clear``. The store is capped in size (``CollectionSettings.venv_store_max_bytes``): after
-each store, the least recently used entries are removed until it fits.
+while storing (SIGKILL) leaves only a staging folder. The storing process holds a lock on its
+staging folder (``.owner.lock``, ``flock``) while it writes; the next process that stores
+anything, and ``clear``, remove the staging folders whose lock is free (a running process's is
+never touched), and the trash of interrupted removals. The store is capped in size
+(``CollectionSettings.venv_store_max_bytes``): after each store, the least recently used entries
+are removed until it fits.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import compileall
 import contextlib
 import csv
 import dataclasses
+import fcntl
 import hashlib
 import importlib.util
 import io
@@ -57,13 +62,14 @@ import time
 import urllib.parse
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
-from ..schemas import WheelFile
+from ..schemas.task_collection import UploadedFileBase
 from .activity_log import ActivityLog
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
@@ -89,6 +95,7 @@ _ENTRY_FILE = "entry.json"
 _USED_FILE = "last-used"
 _STAGING = ".staging-"
 _TRASH = ".trash-"
+_OWNER_LOCK = ".owner.lock"
 _FORMAT = 3
 _THREADS = 4
 
@@ -268,7 +275,7 @@ def _fingerprint(link: str) -> object:
 def cache_key(
     *,
     plan: TaskGroupPlan,
-    wheel: WheelFile | None,
+    wheel: UploadedFileBase | None,
     info: InterpreterInfo,
     settings: CollectionSettings,
     find_links: list[str],
@@ -296,11 +303,12 @@ def cache_key(
         "pkg_name": plan.pkg_name,
         "version": plan.version,
         "extras": plan.pip_extras,
-        "pins": plan.pinned_package_versions_string,
+        "pins": {field: pins or {} for field, pins in plan.pins.items()},
+        "server_version": settings.server_version,
         "wheel": None
         if wheel is None
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
-        "max_pip_version": settings.max_pip_version,
+        "pip_cap": settings.pip_cap,
         "pip_cache_dir": str(settings.pip_cache_dir) if settings.pip_cache_dir else None,
         "find_links": [
             [None if _SAFE_PATH.fullmatch(link) else link, fingerprint]
@@ -434,10 +442,55 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _sweep_staging(root: Path, key: str) -> None:
-    """Remove staging folders of ``key`` left by killed processes (the key lock is held)."""
-    for leftover in root.glob(f"{_STAGING}{key}-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def _owned_by_a_live_process(folder: Path) -> bool:
+    """Whether a staging folder's owner lock is held (or, without a lock file yet, whether the
+    folder is less than a day old: its process may be about to take the lock)."""
+    try:
+        handle = open(folder / _OWNER_LOCK, "r+")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):
+            return time.time() - folder.lstat().st_mtime < 24 * 3600
+        return False
+    except OSError:
+        return True
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
+
+
+def _sweep_leftovers(root: Path) -> list[Path]:
+    """Remove the staging folders of processes that are gone and the trash of interrupted
+    removals (same user only); return what was removed."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for folder in root.iterdir():
+            if not folder.name.startswith((_STAGING, _TRASH)):
+                continue
+            with contextlib.suppress(OSError):
+                folder_stat = folder.lstat()
+                if not stat.S_ISDIR(folder_stat.st_mode) or folder_stat.st_uid != os.getuid():
+                    continue
+                if folder.name.startswith(_STAGING) and _owned_by_a_live_process(folder):
+                    continue
+                shutil.rmtree(folder)
+                removed.append(folder)
+    return removed
+
+
+@contextlib.contextmanager
+def _staging_folder(root: Path, key: str) -> Iterator[Path]:
+    """A new staging folder for ``key``, locked by this process until the block ends; removed
+    unless the block renamed it away (published it)."""
+    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{key}-", dir=root))
+    try:
+        with open(staging / _OWNER_LOCK, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def store(
@@ -464,32 +517,29 @@ def store(
     if relocation.group_path in freeze_rest:
         return False
     root.mkdir(parents=True, exist_ok=True)
+    _sweep_leftovers(root)
     with FileLock(root / f".{key}.lock"):
         if lookup(root, key) is not None:
             return False
         if (root / key).exists():  # an entry of an older format
             _remove(root / key)
-        _sweep_staging(root, key)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{key}-", dir=root))
         try:
-            listing = _scan(relocation)
-            _clone_tree(relocation.venv_path, str(staging / "venv"))
-            entry = {
-                "format": _FORMAT,
-                "origin": relocation.as_dict(),
-                "outputs": outputs,
-                "pip_freeze": pip_freeze,
-                **dataclasses.asdict(listing),
-            }
-            (staging / _USED_FILE).touch()
-            (staging / _ENTRY_FILE).write_text(json.dumps(entry), encoding="utf-8")
-            os.replace(staging, root / key)
+            with _staging_folder(root, key) as staging:
+                listing = _scan(relocation)
+                _clone_tree(relocation.venv_path, str(staging / "venv"))
+                entry = {
+                    "format": _FORMAT,
+                    "origin": relocation.as_dict(),
+                    "outputs": outputs,
+                    "pip_freeze": pip_freeze,
+                    **dataclasses.asdict(listing),
+                }
+                (staging / _USED_FILE).touch()
+                (staging / _ENTRY_FILE).write_text(json.dumps(entry), encoding="utf-8")
+                os.replace(staging, root / key)
         except (OSError, _Unrelocatable):
-            shutil.rmtree(staging, ignore_errors=True)
             return False
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        (root / key / _OWNER_LOCK).unlink(missing_ok=True)
     _evict(root, max_bytes, keep=key)
     return True
 
@@ -559,15 +609,19 @@ def _evict(root: Path, max_bytes: int, *, keep: str) -> None:
 
 
 def clear(root: Path | None = None) -> StoreInfo:
-    """Empty the store (default: the user cache dir's); returns what it held."""
+    """Empty the store (default: the user cache dir's); returns what it removed (a staging
+    folder that a running process is writing is left to it)."""
     root = root if root is not None else default_venv_store()
     info = store_info(root)
     for key, _, _ in info.entries:
         with FileLock(root / f".{key}.lock"):
             _remove(root / key)
+    removed = _sweep_leftovers(root)
     for leftover in info.leftovers:
-        shutil.rmtree(leftover, ignore_errors=True)
-    return info
+        if not leftover.name.startswith((_STAGING, _TRASH)):
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed.append(leftover)
+    return dataclasses.replace(info, leftovers=tuple(sorted(removed)))
 
 
 # -- restoring -----------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """Which version of a package a by-name collection installs (the endpoint's version lookup).
 
 fractal-server 2.14.5 (``get_package_version_from_pypi``) asks PyPI's JSON API,
-``GET https://pypi.org/pypi/<name>/json`` with the raw (not normalised) name, then:
+``GET https://pypi.org/pypi/<name>/json`` with the raw (not normalised) name; from 2.16.4 it
+asks the Simple API, ``GET https://pypi.org/simple/<normalised name>/`` (JSON), and takes
+``max(versions)`` as the latest, so a pre-release or a yanked release can be the latest
+(``latest_version_lookup`` switch; an unparsable version there gives ``"Cannot find latest
+version (original error: ...)."``). Then, in both:
 
-* no version requested: the latest, ``info.version``;
+* no version requested: the latest (``info.version``, or that maximum);
 * a version that is exactly one of the release keys: that version;
 * otherwise the releases whose string **starts with** the requested one, and of those the
   largest by plain string sort (not PEP 440: ``"1.2"`` also matches ``1.20.0``, and ``1.2.9``
@@ -13,9 +17,10 @@ fractal-server 2.14.5 (``get_package_version_from_pypi``) asks PyPI's JSON API,
 messages) when the settings use PyPI, and otherwise against the offline sources pip will use:
 the ``find_links`` entries (directories, files, or pages listing files) and a simple index at
 ``index_url``. Offline, the releases are the versions found in wheel and sdist filenames
-(normalised by ``packaging``), and "latest" is the highest PEP 440 version among final releases
-(among all, if there are only pre-releases), which is what PyPI's ``info.version`` gives for
-ordinary projects.
+(normalised by ``packaging``); files an index page marks ``data-yanked`` are yanked. "Latest"
+follows the release: for the JSON API, the highest final release that is not yanked (the highest
+pre-release if there is no final one), which is what PyPI's ``info.version`` gives for ordinary
+projects; for the Simple API, the highest version of all, pre-releases and yanked included.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -35,13 +41,17 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
+from ..profiles.switches import LatestVersionLookup
+from ..schemas.names import normalize_package_name
 from .settings import CollectionSettings
 
 __all__ = [
+    "OfflineRelease",
     "VersionLookupError",
     "archive_name_and_version",
+    "archives_at",
     "available_versions",
     "filenames_at",
     "pick_version",
@@ -49,6 +59,7 @@ __all__ = [
 ]
 
 _PYPI_TIMEOUT = 5.0
+_SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
 
 class VersionLookupError(ValueError):
@@ -72,20 +83,45 @@ def pick_version(name: str, requested: str | None, latest: str, releases: list[s
 
 
 def resolve_package_version(name: str, requested: str | None, settings: CollectionSettings) -> str:
-    """The version a collection of ``name`` (raw, as requested) installs."""
+    """The version a collection of ``name`` (raw, as requested) installs, for the release of
+    ``settings``."""
+    simple = settings.profile.latest_version_lookup is LatestVersionLookup.SIMPLE_API_MAX
     if settings.uses_pypi:
+        if simple:
+            releases = _pypi_simple_versions(name, settings.pypi_simple_url)
+            return pick_version(name, requested, _max_version(releases), releases)
         latest, releases = _pypi_json_versions(name, settings.pypi_json_url)
         return pick_version(name, requested, latest, releases)
-    versions = available_versions(name, settings)
-    if not versions:
+    found = available_releases(name, settings)
+    if not found:
         sources = ", ".join(_offline_sources(settings)) or "no find-links and no index"
         raise VersionLookupError(
             f"Could not get {name} from the offline package sources ({sources}) "
             f"(status_code 404).\n{_hint(name)}"
         )
-    finals = [version for version in versions if not version.is_prerelease]
-    latest = str(max(finals or versions))
+    versions = sorted({release.version for release in found})
+    if simple:
+        latest = str(max(versions))
+    else:
+        listed = sorted({release.version for release in found if not release.yanked})
+        finals = [version for version in listed if not version.is_prerelease]
+        latest = str(max(finals or listed or versions))
     return pick_version(name, requested, latest, [str(version) for version in versions])
+
+
+def _max_version(versions: list[str]) -> str:
+    """``max(versions)`` by PEP 440, with 2.16.4's message for an unparsable one."""
+    if not versions:
+        raise VersionLookupError(
+            "max() iterable argument is empty (the project lists no version; fractal-server "
+            "does not handle this error: its endpoint answers HTTP 500)."
+        )
+    try:
+        return max(versions, key=Version)
+    except InvalidVersion as error:
+        raise VersionLookupError(
+            f"Cannot find latest version (original error: {error})."
+        ) from error
 
 
 def _offline_sources(settings: CollectionSettings) -> list[str]:
@@ -129,6 +165,39 @@ def _pypi_json_versions(name: str, base_url: str) -> tuple[str, list[str]]:
     return str(latest), releases
 
 
+def _pypi_simple_versions(name: str, base_url: str) -> list[str]:
+    """The ``versions`` of the Simple API (JSON), with the server's messages."""
+    url = f"{base_url.rstrip('/')}/{normalize_package_name(name)}/"
+    request = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
+    try:
+        with urllib.request.urlopen(request, timeout=_PYPI_TIMEOUT) as response:
+            status = response.status
+            body = response.read()
+    except urllib.error.HTTPError as error:
+        raise VersionLookupError(
+            f"Could not get {url} (status_code {error.code}).\n{_hint(name)}"
+        ) from error
+    except TimeoutError as error:
+        raise _timeout_error(url, error) from error
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise _timeout_error(url, error) from error
+        raise _unknown_error(url, error) from error
+    except Exception as error:
+        raise _unknown_error(url, error) from error
+    if status != 200:
+        raise VersionLookupError(f"Could not get {url} (status_code {status}).\n{_hint(name)}")
+    try:
+        versions = [str(version) for version in json.loads(body)["versions"]]
+    except (KeyError, TypeError) as error:
+        raise VersionLookupError(
+            f"A KeyError error occurred while getting {url}.\n{_hint(name)}"
+        ) from error
+    except ValueError as error:
+        raise _unknown_error(url, error) from error
+    return versions
+
+
 def _timeout_error(url: str, error: BaseException) -> VersionLookupError:
     return VersionLookupError(
         f"A TimeoutException occurred while getting {url}.\nOriginal error: {error}."
@@ -141,21 +210,34 @@ def _unknown_error(url: str, error: BaseException) -> VersionLookupError:
     )
 
 
-def available_versions(name: str, settings: CollectionSettings) -> list[Version]:
-    """Distinct versions of ``name`` in the find-links entries and the simple index."""
+class OfflineRelease(NamedTuple):
+    """A version of a project found in the offline sources, and whether its file is yanked."""
+
+    version: Version
+    yanked: bool
+
+
+def available_releases(name: str, settings: CollectionSettings) -> list[OfflineRelease]:
+    """The versions of ``name`` in the find-links entries and the simple index (one entry per
+    file; a version counts as yanked only if all its files are)."""
     wanted = canonicalize_name(name)
-    filenames: list[str] = []
+    archives: list[tuple[str, bool]] = []
     for location in settings.find_links:
-        filenames.extend(filenames_at(location))
+        archives.extend(archives_at(location))
     if not settings.no_index and settings.index_url is not None:
         page = f"{settings.index_url.rstrip('/')}/{wanted}/"
-        filenames.extend(filenames_at(page, index_page=True))
-    versions: set[Version] = set()
-    for filename in filenames:
+        archives.extend(archives_at(page, index_page=True))
+    yanked: dict[Version, bool] = {}
+    for filename, is_yanked in archives:
         parsed = archive_name_and_version(filename)
         if parsed is not None and parsed[0] == wanted:
-            versions.add(parsed[1])
-    return sorted(versions)
+            yanked[parsed[1]] = yanked.get(parsed[1], True) and is_yanked
+    return [OfflineRelease(version, flag) for version, flag in sorted(yanked.items())]
+
+
+def available_versions(name: str, settings: CollectionSettings) -> list[Version]:
+    """Distinct versions of ``name`` in the find-links entries and the simple index."""
+    return [release.version for release in available_releases(name, settings)]
 
 
 def archive_name_and_version(filename: str) -> tuple[str, Version] | None:
@@ -174,6 +256,12 @@ def archive_name_and_version(filename: str) -> tuple[str, Version] | None:
 
 def filenames_at(location: str, *, index_page: bool = False) -> list[str]:
     """Archive filenames at a find-links entry or simple-index page (missing: none)."""
+    return [filename for filename, _ in archives_at(location, index_page=index_page)]
+
+
+def archives_at(location: str, *, index_page: bool = False) -> list[tuple[str, bool]]:
+    """``(filename, yanked)`` of the archives at a find-links entry or simple-index page
+    (a file is yanked when its anchor has a ``data-yanked`` attribute, PEP 592)."""
     parsed = urllib.parse.urlparse(location)
     if parsed.scheme in ("", "file"):
         path = Path(urllib.request.url2pathname(parsed.path) if parsed.scheme else location)
@@ -181,11 +269,11 @@ def filenames_at(location: str, *, index_page: bool = False) -> list[str]:
             if index_page:
                 path = path / "index.html"
             else:
-                return sorted(os.listdir(path))
+                return [(name, False) for name in sorted(os.listdir(path))]
         if not path.is_file():
             return []
         if path.suffix not in (".html", ".htm"):
-            return [path.name]
+            return [(path.name, False)]
         return _links_in_html(path.read_text(encoding="utf-8", errors="replace"))
     try:
         with urllib.request.urlopen(location, timeout=_PYPI_TIMEOUT) as response:
@@ -198,20 +286,21 @@ def filenames_at(location: str, *, index_page: bool = False) -> list[str]:
 class _AnchorParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.hrefs: list[str] = []
+        self.links: list[tuple[str, bool]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
-            for key, value in attrs:
-                if key == "href" and value:
-                    self.hrefs.append(value)
+            values = dict(attrs)
+            href = values.get("href")
+            if href:
+                self.links.append((href, "data-yanked" in values))
 
 
-def _links_in_html(text: str) -> list[str]:
+def _links_in_html(text: str) -> list[tuple[str, bool]]:
     parser = _AnchorParser()
     parser.feed(text)
     names = []
-    for href in parser.hrefs:
+    for href, yanked in parser.links:
         path = urllib.parse.urlparse(href).path
-        names.append(urllib.parse.unquote(path.rsplit("/", 1)[-1]))
+        names.append((urllib.parse.unquote(path.rsplit("/", 1)[-1]), yanked))
     return names

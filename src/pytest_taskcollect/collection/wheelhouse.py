@@ -73,10 +73,13 @@ def fill_wheelhouse(
     network: bool = True,
     max_pip_version: str | None = "24.0",
     timeout: float | None = 1800,
+    upgrade_pip: bool = False,
 ) -> WheelhouseResult:
     """Download into ``into`` the wheels that collecting ``target`` needs (see the module
-    docstring). Raises ``WheelhouseError`` with pip's last error when a download fails and
-    ``ProjectBuildError`` when a project's wheel cannot be built."""
+    docstring; ``upgrade_pip``: the newest pip and setuptools, as the install step of 2.16.0
+    and later takes them, instead of ``pip<=max_pip_version``). Raises ``WheelhouseError``
+    with pip's last error when a download fails and ``ProjectBuildError`` when a project's
+    wheel cannot be built."""
     folder = Path(into).absolute()
     folder.mkdir(parents=True, exist_ok=True)
     before = _distributions(folder)
@@ -92,7 +95,9 @@ def fill_wheelhouse(
         else:
             package = f"{target}{suffix}" if extras and "[" not in str(target) else str(target)
         groups = [[package], *([f"{name}=={version}"] for name, version in pins)]
-        if max_pip_version is not None and network:
+        if upgrade_pip and network:
+            groups.append(["pip", "setuptools"])
+        elif max_pip_version is not None and network:
             groups.append([f"pip<={max_pip_version}", "setuptools"])
         sources = [] if network else ["--no-index"]
         for link in find_links:

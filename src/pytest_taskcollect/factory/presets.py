@@ -4,8 +4,10 @@
 uses in its own tests. ``BROKEN_PACKAGES`` maps a name to a ``PackagePreset`` whose docstring
 and ``server_outcome`` say what fractal-server 2.14.5 does when the package is collected from
 its wheel through ``POST /api/v2/task/collect/pip/`` (stage and log/error message, from the
-collection spec §1.6, §1.7, §2.4-§2.7 and §4). Each broken package has its own distribution
-name, so all of them can sit in one ``--find-links`` directory.
+collection spec §1.6, §1.7, §2.4-§2.7 and §4); ``outcome(server_version)`` says it for any
+release (a preset whose outcome changes names the profile switch it depends on, so no version
+number is compared here). Each broken package has its own distribution name, so all of them can
+sit in one ``--find-links`` directory.
 
 Use ``broken_package_names()`` to parametrise over the catalogue and ``get_preset(name)`` (or
 the ``task_package`` fixture, which accepts preset names) to build one.
@@ -13,13 +15,15 @@ the ``task_package`` fixture, which accepts preset names) to build one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
 from ..collection.result import CollectionStage
+from ..profiles import DEFAULT_SERVER_VERSION, get_profile
+from ..profiles.switches import ExecutableToken
 from .build import BuildKind
 from .spec import TaskArg, TaskPackageSpec, TaskSpec
 
@@ -58,7 +62,11 @@ OfflineInstall = Literal["ok", "no_deps", "fails"]
 class PackagePreset:
     """A named package: its spec, what to build (wheel or sdist), its documentation and the
     server's outcome. ``offline_install`` says how ``pip install --no-index`` of the artifact
-    behaves: ``"ok"``, ``"no_deps"`` (only with ``--no-deps``) or ``"fails"``."""
+    behaves: ``"ok"``, ``"no_deps"`` (only with ``--no-deps``) or ``"fails"``.
+
+    ``server_outcome`` is 2.14.5's; ``varies_with`` names the profile switch whose value
+    changes the outcome, and maps values to outcomes (empty: the same in every release).
+    """
 
     name: str
     spec: TaskPackageSpec
@@ -66,6 +74,14 @@ class PackagePreset:
     server_outcome: ServerOutcome
     kind: BuildKind = "wheel"
     offline_install: OfflineInstall = "ok"
+    varies_with: tuple[str, Mapping[Any, ServerOutcome]] | None = field(default=None)
+
+    def outcome(self, server_version: str = DEFAULT_SERVER_VERSION) -> ServerOutcome:
+        """What fractal-server ``server_version`` does with the package."""
+        if self.varies_with is None:
+            return self.server_outcome
+        switch, outcomes = self.varies_with
+        return outcomes[getattr(get_profile(server_version), switch)]
 
 
 MOCK_PRESET_NAME = "fractal_tasks_mock"
@@ -234,9 +250,10 @@ def _broken(
     *,
     kind: BuildKind = "wheel",
     offline_install: OfflineInstall = "ok",
+    varies_with: tuple[str, Mapping[Any, ServerOutcome]] | None = None,
 ) -> Callable[[Callable[[], TaskPackageSpec]], Callable[[], TaskPackageSpec]]:
     """Register the decorated spec function in the catalogue, under its name, with its
-    docstring as the preset's documentation."""
+    docstring as the preset's documentation (``stage`` and ``message``: 2.14.5's outcome)."""
 
     def register(function: Callable[[], TaskPackageSpec]) -> Callable[[], TaskPackageSpec]:
         _BROKEN[function.__name__] = PackagePreset(
@@ -246,6 +263,7 @@ def _broken(
             server_outcome=ServerOutcome(stage, message),
             kind=kind,
             offline_install=offline_install,
+            varies_with=varies_with,
         )
         return function
 
@@ -285,6 +303,34 @@ def missing_executable() -> TaskPackageSpec:
     )
     return _one_task(
         "fractal-tasks-missing-executable", task, omit_files=("fill_cellvoyager_ome_zarr.py",)
+    )
+
+
+@_broken(
+    None,
+    "validated manifest content",
+    varies_with=(
+        "executable_check_token",
+        {
+            ExecutableToken.SECOND: ServerOutcome(None, "validated manifest content"),
+            ExecutableToken.LAST: ServerOutcome(
+                "files",
+                "Task `generic_task` has `command_non_parallel` pointing to missing file "
+                "`--verbose`.",
+            ),
+        },
+    ),
+)
+def executable_with_arguments() -> TaskPackageSpec:
+    """The manifest's executable is ``generic_task.py --verbose`` (a file plus an argument).
+    Up to 2.14.16 ``check_task_files_exist`` checks the command's second token, the file, and
+    collection succeeds (the log reaches ``validated manifest content``; the command carries
+    the argument); from 2.15.0 it checks the last
+    token: ``Task `generic_task` has `command_non_parallel` pointing to missing file
+    `--verbose`.``"""
+    return _one_task(
+        "fractal-tasks-executable-with-arguments",
+        manifest_patch={"/task_list/0/executable_non_parallel": "generic_task.py --verbose"},
     )
 
 

@@ -92,6 +92,8 @@ class ServerProfile:
     record_update_log_label: str
     # pixi
     pixi_lockfile_form_field: LockfileField
+    pixi_version_unavailable_message: str
+    pixi_cache_dir_setting: bool
     pixi_simplifies_pyproject: bool
     pixi_wrapper_exports_pythonnousersite: bool
 
@@ -111,6 +113,10 @@ class ServerProfile:
     def python_unavailable(self, version: str) -> str:
         """The release's 422 detail for an unavailable Python ``version``."""
         return self.python_unavailable_message.format(version=version)
+
+    def pixi_version_unavailable(self, version: str, versions: list[str]) -> str:
+        """The release's 422 detail for a pixi ``version`` not among ``versions``."""
+        return self.pixi_version_unavailable_message.format(version=version, versions=versions)
 
 
 @cache

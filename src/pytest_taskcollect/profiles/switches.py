@@ -565,6 +565,27 @@ SWITCHES: tuple[Switch[Any], ...] = (
         ),
     ),
     Switch(
+        "pixi_version_unavailable_message",
+        "The pixi endpoint's 422 detail for a pixi version the instance does not configure "
+        "({version} is the version, {versions} the list of configured versions).",
+        "wheels (2.15.0, 2.17.0)",
+        (
+            ("2.14.5", "Pixi version {version} is not available. Available versions: {versions}"),
+            (
+                "2.17.0",
+                "Pixi version '{version}' is not available. Available versions: {versions}",
+            ),
+        ),
+    ),
+    Switch(
+        "pixi_cache_dir_setting",
+        "PIXI_CACHE_DIR is Profile.pixi_cache_dir or <PIXI_HOME>/cache, logged ('Setting "
+        "PIXI_CACHE_DIR to ...') and passed to pixi_2_install.sh as a variable (before: "
+        "always <PIXI_HOME>/cache, set inside the script).",
+        "#3266",
+        (("2.14.5", False), ("2.22.0", True)),
+    ),
+    Switch(
         "pixi_simplifies_pyproject",
         "Before pixi install, source_dir/pyproject.toml keeps one platform and one environment "
         "and loses [tool.pixi.tasks].",
