@@ -669,11 +669,16 @@ class _PipCollection:
                 f"skipped `{upgrade.command}`: the venv was created with {installed}, what "
                 "that command installs; its output below is pip's"
             )
+        elif upgrade.cap is not None:
+            self.log.note(
+                f"skipped `{upgrade.command}`: offline, pip {upgrade.pip.installed} satisfies "
+                f"the cap and no source offers a newer pip <= {upgrade.cap}"
+            )
         else:
             kept = ", ".join(f"{step.project} {step.installed}" for step in upgrade.projects)
             self.log.note(
-                f"skipped `{upgrade.command}`: offline, the venv's {kept} are the newest the "
-                "sources offer within the cap"
+                f"skipped `{upgrade.command}`: offline, no source offers a newer pip or "
+                f"setuptools than the venv's ({kept})"
             )
         display = {
             step.wheel: _display_path(str(step.wheel), cwd)
