@@ -1,157 +1,321 @@
-"""Benchmark of the pip collection runner (issue 4); prints ratios measured in one run.
+"""Benchmark of the pip collection runner (issues 4 and 11); prints ratios measured in one run.
 
-* **server sequence** (the baseline): fractal-server 2.14.5's own commands on the mock preset's
-  wheel, run here as its scripts run them, offline (no pip configuration, ``--no-index``):
-  ``python -m venv --copies``, ``pip install "pip<=24.0" --upgrade`` (with the interpreter's
-  bundled pip wheel as its only source: "Requirement already satisfied", where the server
-  would also download pip 24.0), ``pip install setuptools``, ``pip install
-  <wheel>``, ``pip freeze --all``, four ``pip show`` (the brief's count; the script runs five),
-  ``du -sk`` and ``find -type f``.
-* **cold collection**: ``collect_pip`` of that wheel (fast mode), the venv cache cleared
-  before each run (the interpreter probe, once per process and about 50 ms, is warm).
-* **second collection**: ``collect_pip`` of the same wheel into another tasks dir, the venv
-  of an earlier collection being reused (copied and relocated).
-* **faithful collection**: ``collect_pip`` in faithful mode, for reference.
-* **cold collection, 2.26.0**: the cold collection under ``server_version="2.26.0"``, for
-  reference: no pip cap, so its install step really runs ``pip install pip setuptools
-  --upgrade`` (offline it installs virtualenv's newer setuptools), one ``pip show``, no venv-size
-  step.
+Each package in the configuration whose record equals the server's: the pip the release
+installs is offered offline (fractal-server 2.14.5 ends with ``pip==24.0``; 2.26.0, which has no
+pip cap, with the newest pip and setuptools, here the newest ``taskcollect cache fetch-pip``
+stored), so every collection ends with the release's pip:
 
-Targets: cold <= 0.15x the server sequence; second <= 0.05x. virtualenv's app-data image is
-warmed first (once per machine in real life: about 3 s the very first time).
+* a three-task wheel (the factory's smallest real package), with a pip 24.0 wheel in find-links,
+  under 2.14.5; the same under 2.26.0, with the newest pip and setuptools wheels in find-links;
+* the mock preset (``fractal-tasks-mock``, 16 tasks), under 2.14.5 with pip 24.0;
+* ``fractal-tasks-core==2.1.0`` by name from a local wheelhouse under 2.14.5 (about a hundred
+  wheels, pip 24.0 among them, filled once with ``taskcollect wheelhouse``, which needs the
+  package index; skipped, with the reason, when it is neither there nor fillable).
 
-Run: ``python benchmarks/bench_collect_pip.py [--runs N] [--server-runs N]``.
+For each:
+
+* **server sequence** (the baseline): that release's own commands, run as its scripts run them,
+  offline from the same sources: ``python -m venv --copies``, the pip upgrade (``pip install
+  "pip<=24.0" --upgrade`` then ``pip install setuptools`` for 2.14.5, ``pip install pip
+  setuptools --upgrade`` for 2.26.0), ``pip install <wheel or name==version>``, ``pip freeze
+  --all``, script 4's ``pip show`` calls (five for 2.14.5, two for 2.26.0) and, for 2.14.5,
+  ``du -sk`` and ``find -type f``;
+* **cold**: ``collect_pip`` (fast mode) with an empty venv store, in this process;
+* **repeat**: the same inputs again into a new tasks dir, in this process (the stored venv is
+  linked and relocated);
+* **cross-process repeat**: the same, in a new Python process (as a pytest-xdist worker or the
+  next CI run would), timed inside that process around ``collect_pip``.
+
+Targets (issue 11): cold <= 0.15x and repeats <= 0.05x the server sequence. virtualenv's app-data
+image of each seeded pip is warmed first (once per machine in real life, about 3 s). The load
+average is printed: ratios are measured in one run, but other processes slow both sides.
+
+Run: ``python benchmarks/bench_collect_pip.py [--runs N] [--server-runs N] [--skip-core]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_taskcollect import build_task_wheel, fractal_tasks_mock_spec
+from packaging.version import Version
+
+from pytest_taskcollect import (
+    TaskPackageSpec,
+    TaskSpec,
+    build_task_wheel,
+    fractal_tasks_mock_spec,
+    get_profile,
+)
 from pytest_taskcollect.collection import CollectionSettings, collect_pip, venv_cache
-from pytest_taskcollect.collection.interpreters import probe_interpreter
+from pytest_taskcollect.collection.pip_wheels import fetch_pip_wheels, stored_wheels
 from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
-from pytest_taskcollect.collection.venv import create_venv
+from pytest_taskcollect.collection.user_cache import default_cache_dir, pip_wheels_dir
+from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
+from pytest_taskcollect.profiles.switches import PipShowStyle
 from pytest_taskcollect.schemas import TaskCollectPipV2
+
+_CHILD = """
+import json, sys, time
+from pytest_taskcollect.collection import CollectionSettings, collect_pip
+from pytest_taskcollect.schemas import TaskCollectPipV2
+settings = CollectionSettings.model_validate_json(sys.argv[1])
+request = settings.profile.schemas.pip_request.model_validate_json(sys.argv[2])
+wheel = sys.argv[3] or None
+start = time.perf_counter()
+result = collect_pip(request, wheel=wheel, settings=settings).raise_for_status()
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "reused": "reused the venv" in result.log}))
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One package: how to collect it, what the server installs and which pip it ends with."""
+
+    label: str
+    request: TaskCollectPipV2
+    wheel: Path | None
+    install: str
+    pkg_name: str
+    links: list[str]
+    server_version: str = "2.14.5"
+    pip: str = "24.0"
+
+    def pip_request(self) -> object:
+        """The request in the release's model."""
+        model = get_profile(self.server_version).schemas.pip_request
+        return model(**self.request.model_dump(exclude_unset=True))
+
+
+def clean(folder: Path) -> None:
+    """Remove ``folder`` and let the file system finish with it (untimed): deleting a
+    thousand-megabyte venv keeps an ext4 disk busy for seconds after ``rmtree`` returns."""
+    shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
 
 
 def summary(times: list[float]) -> str:
     """``median (min-max, n runs)`` in milliseconds."""
     return (
-        f"{statistics.median(times):8.0f} ms  (min {min(times):.0f}, max {max(times):.0f}, "
+        f"{statistics.median(times):9.0f} ms  (min {min(times):.0f}, max {max(times):.0f}, "
         f"{len(times)} runs)"
     )
 
 
-def server_sequence(python: Path, wheel: Path, base: Path) -> float:
-    """The server's command sequence on ``wheel``; wall-clock milliseconds."""
+def _pypi_reachable() -> bool:
+    try:
+        with socket.create_connection(("pypi.org", 443), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def server_sequence(python: Path, case: Case, base: Path) -> float:
+    """The server's command sequence for ``case``; wall-clock milliseconds."""
     env = pip_environment()
-    info = probe_interpreter(python)
-    bundled_pip = info.bundled("pip")
-    links = ["--find-links", str(bundled_pip[1])] if bundled_pip else []
     group = base / "server"
     shutil.rmtree(group, ignore_errors=True)
     group.mkdir(parents=True)
-    upload = group / wheel.name
-    shutil.copyfile(wheel, upload)
+    target = case.install
+    if case.wheel is not None:
+        target = str(shutil.copyfile(case.wheel, group / case.wheel.name))
     venv = group / "venv"
     vpython = str(venv / "bin" / "python")
+    links = [item for link in case.links for item in ("--find-links", link)]
     pip_install = [vpython, "-m", "pip", "install", "--no-cache-dir", "--no-index", *links]
-    pip_show = [vpython, "-m", "pip", "show", "fractal-tasks-mock"]
+    pip_show = [vpython, "-m", "pip", "show", case.pkg_name]
+    profile = get_profile(case.server_version)
+    if profile.pip_cap is not None:
+        upgrade = [[*pip_install, f"pip<={profile.pip_cap}", "--upgrade"]]
+        upgrade.append([*pip_install, "setuptools"])
+    else:
+        upgrade = [[*pip_install, "pip", "setuptools", "--upgrade"]]
+    shows = 1 if profile.pip_show_style is PipShowStyle.ONCE_CAPTURED else 4
+    size = [["du", "-sk", str(venv)], ["find", str(venv), "-type", "f"]]
     commands = [
         [str(python), "-m", "venv", str(venv), "--copies"],
-        [*pip_install, "pip<=24.0", "--upgrade"],
-        [*pip_install, "setuptools"],
-        [*pip_install, str(upload)],
+        *upgrade,
+        [*pip_install, target],
         [vpython, "-m", "pip", "freeze", "--all"],
-        pip_show,
-        pip_show,
-        pip_show,
+        *([pip_show] * shows),
         [*pip_show, "--files"],
-        ["du", "-sk", str(venv)],
-        ["find", str(venv), "-type", "f"],
+        *(size if profile.venv_size_step else []),
     ]
     start = time.perf_counter()
     for command in commands:
         subprocess.run(command, env=env, cwd=group, check=True, capture_output=True)
-    return (time.perf_counter() - start) * 1000
+    elapsed = (time.perf_counter() - start) * 1000
+    clean(group)
+    return elapsed
 
 
-def timed_collection(settings: CollectionSettings, wheel: Path) -> float:
+def timed_collection(settings: CollectionSettings, case: Case, *, expect_reuse: bool) -> float:
     """One ``collect_pip`` (which must succeed) into a fresh tasks dir; milliseconds."""
     shutil.rmtree(settings.tasks_dir, ignore_errors=True)
     start = time.perf_counter()
-    collect_pip(TaskCollectPipV2(), wheel=wheel, settings=settings).raise_for_status()
-    return (time.perf_counter() - start) * 1000
+    request = case.pip_request()
+    result = collect_pip(request, wheel=case.wheel, settings=settings).raise_for_status()  # type: ignore[arg-type]
+    elapsed = (time.perf_counter() - start) * 1000
+    assert ("reused the venv" in result.log) == expect_reuse, result.log[-2000:]
+    assert result.task_group is not None
+    freeze = result.task_group.model_dump().get("pip_freeze") or result.task_group.model_dump().get(
+        "env_info"
+    )
+    assert f"pip=={case.pip}\n" in (freeze or ""), "not the server's pip"
+    assert not result.warnings, result.warnings
+    clean(settings.tasks_dir)
+    return elapsed
+
+
+def cross_process(settings: CollectionSettings, case: Case) -> float:
+    """A repeat in a new process; milliseconds around ``collect_pip`` in that process."""
+    shutil.rmtree(settings.tasks_dir, ignore_errors=True)
+    wheel = str(case.wheel) if case.wheel is not None else ""
+    argv = [sys.executable, "-c", _CHILD, settings.model_dump_json()]
+    argv += [case.pip_request().model_dump_json(), wheel]  # type: ignore[attr-defined]
+    completed = subprocess.run(argv, capture_output=True, text=True, check=True)
+    data = json.loads(completed.stdout.splitlines()[-1])
+    assert data["reused"], "the new process did not reuse the stored venv"
+    clean(settings.tasks_dir)
+    return float(data["seconds"]) * 1000
+
+
+def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
+    python = running_interpreter()
+
+    def settings(name: str) -> CollectionSettings:
+        return CollectionSettings(
+            tasks_dir=base / name,
+            python_interpreters={running_python_version(): python},
+            find_links=case.links,
+            venv_store=base / "store",
+            server_version=case.server_version,
+        )
+
+    def cold() -> float:
+        venv_cache.clear(base / "store")
+        os.sync()
+        return timed_collection(settings("cold"), case, expect_reuse=False)
+
+    warm_up = cold()  # the seeded pip's app-data image, the wheel digests
+    kinds: dict[str, Callable[[], float]] = {
+        "cold": cold,
+        "repeat": lambda: timed_collection(settings("repeat"), case, expect_reuse=True),
+        "cross-process repeat": lambda: cross_process(settings("process"), case),
+    }
+    # Each cold run leaves its venv in the store: the repeats reuse the last one.
+    times = {name: [run() for _ in range(runs)] for name, run in kinds.items()}
+    server = [server_sequence(python, case, base) for _ in range(server_runs)]
+    baseline = statistics.median(server)
+    print(f"\n{case.label}, fractal-server {case.server_version}, pip {case.pip}")
+    print(f"  (first cold run, warming up: {warm_up:.0f} ms)")
+    print(f"  {'server sequence (baseline)':<28} {summary(server)}")
+    for name, values in times.items():
+        ratio = statistics.median(values) / baseline
+        target = 0.15 if name == "cold" else 0.05
+        print(f"  {name:<28} {summary(values)}  ratio {ratio:.3f} (target <= {target})")
+
+
+def _fetched(prefix: str) -> Path | None:
+    """The fetched wheel whose name starts with ``prefix`` (the newest), fetched if needed."""
+    for attempt in range(2):
+        wheels = [path for path in stored_wheels() if path.name.startswith(prefix)]
+        if wheels:
+            return max(wheels, key=lambda path: Version(path.name.split("-")[1]))
+        if attempt == 0 and _pypi_reachable():
+            fetch_pip_wheels()
+    return None
+
+
+def _links_folder(base: Path, name: str, wheels: list[Path | None]) -> Path | None:
+    """A find-links folder holding ``wheels`` (``None`` when one is missing)."""
+    if any(wheel is None for wheel in wheels):
+        return None
+    folder = base / name
+    folder.mkdir()
+    for wheel in wheels:
+        assert wheel is not None
+        shutil.copy2(wheel, folder)
+    return folder
+
+
+def _core_wheelhouse() -> Path | None:
+    name = f"fractal-tasks-core-2.1.0-py{running_python_version()}"
+    folder = default_cache_dir() / "wheelhouses" / name
+    if any(folder.glob("fractal_tasks_core-2.1.0-*.whl")):
+        return folder
+    if not _pypi_reachable():
+        return None
+    fill_wheelhouse("fractal-tasks-core==2.1.0", folder, python_version=running_python_version())
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs per collection kind")
-    parser.add_argument("--server-runs", type=int, default=3, help="runs of the server sequence")
+    parser.add_argument("--runs", type=int, default=5, help="runs per kind (small packages)")
+    parser.add_argument("--server-runs", type=int, default=3, help="server runs (small packages)")
+    parser.add_argument("--core-runs", type=int, default=2, help="runs per kind, tasks-core")
+    parser.add_argument("--skip-core", action="store_true", help="skip fractal-tasks-core")
     args = parser.parse_args()
 
-    python = running_interpreter()
+    print(f"Python {sys.version.split()[0]}, venvs for {running_interpreter()}")
+    print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     base = Path(tempfile.mkdtemp(prefix="bench-collect-", dir="/tmp"))
     try:
-        wheel = build_task_wheel(fractal_tasks_mock_spec(), base / "dist").path
-        create_venv(str(base / "warm-app-data"), probe_interpreter(python), pip_environment())
-
-        def settings(name: str, **fields: object) -> CollectionSettings:
-            return CollectionSettings(
-                tasks_dir=base / name,
-                python_interpreters={running_python_version(): python},
-                **fields,  # type: ignore[arg-type]
+        three = TaskPackageSpec(
+            name="bench-three-tasks",
+            version="0.1.0",
+            tasks=(TaskSpec("one"), TaskSpec("two", type="parallel"), TaskSpec("three")),
+        )
+        pip_24 = _links_folder(base, "pip-24", [_fetched("pip-24.0-")])
+        newest = [_fetched("pip-"), _fetched("setuptools-")]
+        pip_newest = _links_folder(base, "pip-newest", newest)
+        if pip_24 is None or pip_newest is None:
+            print(f"skipped the wheels: no pip wheels in {pip_wheels_dir()} and no index")
+        else:
+            newest_pip = (newest[0] or Path("-")).name.split("-")[1]
+            cases = [
+                ("three-task wheel", three, "2.14.5", pip_24, "24.0"),
+                ("three-task wheel", three, "2.26.0", pip_newest, newest_pip),
+                ("mock preset", fractal_tasks_mock_spec(), "2.14.5", pip_24, "24.0"),
+            ]
+            for label, spec, release, links, pip in cases:
+                wheel = build_task_wheel(spec, base / "dist" / spec.name).path
+                case = Case(
+                    label, TaskCollectPipV2(), wheel, "", spec.name, [str(links)], release, pip
+                )
+                measure(case, base / f"{spec.name}-{release}", args.runs, args.server_runs)
+        if args.skip_core:
+            print("\nfractal-tasks-core 2.1.0: skipped (--skip-core)")
+        elif (wheelhouse := _core_wheelhouse()) is None:
+            print("\nfractal-tasks-core 2.1.0: skipped: no local wheelhouse and no package index")
+        else:
+            request = TaskCollectPipV2(package="fractal-tasks-core", package_version="2.1.0")
+            case = Case(
+                "fractal-tasks-core 2.1.0 (local wheelhouse)",
+                request,
+                None,
+                "fractal-tasks-core==2.1.0",
+                "fractal-tasks-core",
+                [str(wheelhouse)],
             )
-
-        def cold() -> float:
-            venv_cache.clear()
-            return timed_collection(settings("cold"), wheel)
-
-        def second() -> float:
-            return timed_collection(settings("second"), wheel)
-
-        def cold_latest() -> float:
-            venv_cache.clear()
-            return timed_collection(settings("latest", server_version="2.26.0"), wheel)
-
-        runs: dict[str, Callable[[], float]] = {
-            "cold": cold,
-            "cold_latest": cold_latest,
-            "second": second,
-            "faithful": lambda: timed_collection(
-                settings("faithful", mode="faithful", reuse_venvs=False), wheel
-            ),
-        }
-        times = {name: [run() for _ in range(args.runs)] for name, run in runs.items()}
-        server = [server_sequence(python, wheel, base) for _ in range(args.server_runs)]
+            measure(case, base / "core", args.core_runs, 1)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-
-    baseline = statistics.median(server)
-    print(f"Python {sys.version.split()[0]}, interpreter for the venvs: {python}")
-    print(f"server sequence (baseline)        {summary(server)}")
-    for name, label in (
-        ("cold", "cold collection (fast mode)"),
-        ("second", "second collection, same wheel"),
-        ("faithful", "faithful mode, for reference"),
-        ("cold_latest", "cold collection, 2.26.0"),
-    ):
-        print(f"{label:<33} {summary(times[name])}")
-    cold_ratio = statistics.median(times["cold"]) / baseline
-    second_ratio = statistics.median(times["second"]) / baseline
-    print(f"ratio cold / server:   {cold_ratio:.3f}  (target <= 0.15)")
-    print(f"ratio second / server: {second_ratio:.3f}  (target <= 0.05)")
-    print(f"ratio faithful / server: {statistics.median(times['faithful']) / baseline:.3f}")
+    print(f"\nload average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 
 if __name__ == "__main__":

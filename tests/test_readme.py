@@ -3,7 +3,8 @@
 * The two leading ``bash`` blocks are the install-and-run and install-and-test commands: CI runs
   the second; here the part of the first after the install runs against this installation.
 * Any other ``bash`` block is one test: its commands (one per line, no shell) run in order in a
-  fresh folder where ``examples`` is the repository's; a line may end with ``# exit N``, the
+  fresh folder where ``examples`` is the repository's, with a persistent cache of their own
+  (``$TASKCOLLECT_CACHE_DIR``); a line may end with ``# exit N``, the
   exit status it must have (0 otherwise). A block that runs ``taskcollect wheelhouse`` without
   ``--no-index`` needs the package index: it is skipped, with the reason, when that is
   unreachable.
@@ -24,6 +25,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -105,7 +108,7 @@ def test_other_commands_run(block: list[str], tmp_path: Path) -> None:
         completed = subprocess.run(
             shlex.split(command),
             cwd=tmp_path,
-            env=_env(),
+            env={**_env(), ENV_VARIABLE: str(tmp_path / "taskcollect-cache")},
             capture_output=True,
             text=True,
             timeout=600,

@@ -47,6 +47,7 @@ from .schemas import TaskCollectPipV2
 from .schemas.task_collection import CustomRequestBase, PipRequestBase, UploadedFileBase
 
 _CACHE_DIR_NAME = "taskcollect-wheels"
+_VENV_STORE_NAME = "taskcollect-venvs"
 _WORKER_OUTPUT_KEY = "taskcollect_records"
 _OPTIONS = pytest.StashKey[TaskcollectOptions]()
 _REPORT = pytest.StashKey[SessionReport]()
@@ -161,15 +162,23 @@ def task_wheel_cache(
     """The persistent wheel cache, shared by xdist workers and later runs: in
     ``--taskcollect-cache-dir`` if given, else pytest's cache directory; a session temp dir
     with ``--taskcollect-no-cache`` or when the cache plugin is disabled."""
+    return WheelCache(_cache_folder(pytestconfig, tmp_path_factory, _CACHE_DIR_NAME))
+
+
+def _cache_folder(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Path:
+    """``name`` in ``--taskcollect-cache-dir``, else in pytest's cache dir; a session temp
+    dir with ``--taskcollect-no-cache`` or when the cache plugin is disabled."""
     options = _options(pytestconfig)
     if options.no_cache:
-        return WheelCache(tmp_path_factory.mktemp(_CACHE_DIR_NAME))
+        return tmp_path_factory.mktemp(name)
     if options.cache_dir is not None:
-        return WheelCache(options.cache_dir / _CACHE_DIR_NAME)
+        return options.cache_dir / name
     cache = getattr(pytestconfig, "cache", None)  # unset when run with -p no:cacheprovider
     if cache is None:
-        return WheelCache(tmp_path_factory.mktemp(_CACHE_DIR_NAME))
-    return WheelCache(cache.mkdir(_CACHE_DIR_NAME))
+        return tmp_path_factory.mktemp(name)
+    return Path(cache.mkdir(name))
 
 
 @pytest.fixture(scope="session")
@@ -199,10 +208,13 @@ def taskcollect_settings(
     """The settings every collection fixture uses (session). From the options: tasks dir
     (default: a session temp dir), interpreters (the running one plus ``--taskcollect-python``),
     find-links (``task_wheelhouse`` plus ``--taskcollect-find-links``), offline unless
-    ``--taskcollect-network``. Override this fixture in a ``conftest.py`` to change anything."""
+    ``--taskcollect-network``, the venv store in pytest's cache dir (shared by xdist workers and
+    later runs; ``--taskcollect-cache-dir``, ``--taskcollect-no-cache``). Override this fixture
+    in a ``conftest.py`` to change anything."""
     options = _options(pytestconfig)
     interpreters = {running_python_version(): running_interpreter(), **options.python_interpreters}
     return CollectionSettings(
+        venv_store=_cache_folder(pytestconfig, tmp_path_factory, _VENV_STORE_NAME),
         tasks_dir=options.tasks_dir or tmp_path_factory.mktemp("taskcollect-tasks"),
         server_version=options.server_version,
         python_interpreters=interpreters,

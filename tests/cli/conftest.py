@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
 
 TASKCOLLECT = Path(sys.executable).parent / "taskcollect"
 EXAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "examples" / "fractal-tasks-demo"
@@ -28,7 +31,9 @@ def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def taskcollect(tmp_path: Path) -> Run:
     """``taskcollect(*args) -> CompletedProcess``: the installed console script, run in
-    ``tmp_path`` with text output captured."""
+    ``tmp_path`` with text output captured and a cache of its own (no venv of another test
+    is reused)."""
+    env = {**os.environ, ENV_VARIABLE: str(tmp_path / "taskcollect-cache")}
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -36,6 +41,7 @@ def taskcollect(tmp_path: Path) -> Run:
             capture_output=True,
             text=True,
             cwd=tmp_path,
+            env=env,
             timeout=300,
             check=False,
         )

@@ -36,7 +36,11 @@ import sys
 from pytest_taskcollect import CollectionSettings, TaskCollectPipV2, collect_pip
 tasks_dir, upload, mode, interpreter, version = sys.argv[1:6]
 settings = CollectionSettings(
-    tasks_dir=tasks_dir, mode=mode, python_interpreters={version: interpreter}
+    tasks_dir=tasks_dir,
+    mode=mode,
+    python_interpreters={version: interpreter},
+    reuse_venvs=False,  # every run reaches its pause (tests/collection/test_venv_store.py
+    # interrupts a collection while it stores its venv)
 )
 result = collect_pip(TaskCollectPipV2(), wheel=upload, settings=settings)
 print(result.status.value)
@@ -80,7 +84,9 @@ def start(
 def collect_again(tasks_dir: Path, paused: tuple[Path, Path]) -> object:
     sdist, interpreter = paused
     settings = CollectionSettings(
-        tasks_dir=tasks_dir, python_interpreters={running_python_version(): interpreter}
+        tasks_dir=tasks_dir,
+        python_interpreters={running_python_version(): interpreter},
+        reuse_venvs=False,
     )
     return collect_pip(TaskCollectPipV2(), wheel=sdist, settings=settings)
 

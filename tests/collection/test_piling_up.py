@@ -1,4 +1,4 @@
-"""What must not pile up: venv-reuse folders of killed processes, and kept venvs that depend on
+"""What must not pile up: venv-store folders of killed processes, and kept venvs that depend on
 virtualenv's app-data folder."""
 
 from __future__ import annotations
@@ -12,39 +12,62 @@ from pathlib import Path
 from pytest_taskcollect import BuiltWheel
 from pytest_taskcollect.collection import make_venv_self_contained, venv_cache
 
-MAKE_CACHE_ROOT = """
+STORE_AND_WAIT = """
 import sys
-from pytest_taskcollect.collection import venv_cache
-print(venv_cache._cache_root(), flush=True)
-sys.stdin.read()  # live until told
+from pathlib import Path
+from pytest_taskcollect.collection import CollectionSettings, collect_pip, venv_cache
+from pytest_taskcollect.schemas import TaskCollectPipV2
+
+tasks_dir, store, wheel = sys.argv[1:]
+clone = venv_cache._clone_tree
+
+def clone_then_wait(source, target):
+    clone(source, target)
+    print("cloned", flush=True)
+    sys.stdin.read()  # live, holding the staging folder, until told
+
+venv_cache._clone_tree = clone_then_wait
+settings = CollectionSettings(tasks_dir=tasks_dir, venv_store=store)
+collect_pip(TaskCollectPipV2(), wheel=wheel, settings=settings).raise_for_status()
 """
 
 
-def cache_root_process(env: dict[str, str]) -> tuple[subprocess.Popen[str], Path]:
+def storing_process(tasks_dir: Path, store: Path, wheel: Path) -> subprocess.Popen[str]:
+    """A collection that stops while it stores its venv (its staging folder written)."""
     process = subprocess.Popen(
-        [sys.executable, "-c", MAKE_CACHE_ROOT],
+        [sys.executable, "-c", STORE_AND_WAIT, str(tasks_dir), str(store), str(wheel)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=env,
     )
     assert process.stdout is not None
-    return process, Path(process.stdout.readline().strip())
+    assert process.stdout.readline().strip() == "cloned"
+    return process
 
 
-def test_venv_reuse_folders_of_killed_processes_are_removed(tmp_path: Path) -> None:
-    env = {**os.environ, "TMPDIR": str(tmp_path)}  # a private temp dir: other runs stay out
-    killed, killed_root = cache_root_process(env)
+def test_store_leftovers_of_killed_processes_are_removed(
+    mock_wheel: BuiltWheel, tmp_path: Path
+) -> None:
+    """A collection killed (SIGKILL) while storing leaves its staging folder; the next
+    collection that stores removes it before storing; a sweep while that one is storing leaves
+    its (live) staging folder alone, and it then publishes its entry as usual."""
+    store = tmp_path / "store"
+    killed = storing_process(tmp_path / "killed", store, mock_wheel.path)
     killed.kill()
     killed.communicate()
-    alive, alive_root = cache_root_process(env)
-    assert killed_root.parent == alive_root.parent == tmp_path
-    assert not killed_root.exists()  # the second process removed the dead one's folder
+    (dead,) = venv_cache.store_info(store).leftovers
+    alive = storing_process(tmp_path / "alive", store, mock_wheel.path)
+    assert not dead.exists()
+    (live,) = venv_cache.store_info(store).leftovers
 
-    venv_cache._remove_stale_roots(tmp_path, own=tmp_path / "none")  # a sweep, from here
-    assert alive_root.is_dir()  # a live process's folder is never touched
-    alive.communicate("")  # ends normally: removes its own folder at exit
-    assert list(tmp_path.iterdir()) == []
+    assert venv_cache._sweep_leftovers(store) == []  # a sweep, from here
+    assert venv_cache.clear(store).leftovers == ()
+
+    assert live.is_dir()
+    alive.communicate("")
+    assert alive.returncode == 0
+    info = venv_cache.store_info(store)
+    assert (len(info.entries), info.leftovers) == (1, ())
 
 
 def test_a_kept_venv_keeps_pip_when_the_app_data_folder_goes(

@@ -52,6 +52,7 @@ def test_settings_follow_options_and_ini(pytester: pytest.Pytester) -> None:
             assert s.tasks_dir == Path(pytestconfig.rootpath / "tasks")
             assert s.find_links == (str(task_wheelhouse), str(pytestconfig.rootpath / "wheels"))
             assert s.no_index is True
+            assert s.venv_store == pytestconfig.rootpath / ".pytest_cache/d/taskcollect-venvs"
             assert s.python_interpreters["3.10"] == Path("/opt/py310/bin/python3.10")
             v = f"{sys.version_info.major}.{sys.version_info.minor}"
             assert v in s.python_interpreters and s.default_python_version == v

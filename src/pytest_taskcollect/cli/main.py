@@ -5,7 +5,9 @@
 * ``taskcollect check [PROJECT_DIR | WHEEL]``: build a project's wheel, collect it, start each
   task and check that the manifest is up to date;
 * ``taskcollect wheelhouse PROJECT_OR_WHEEL --python X.Y --into DIR``: download the wheels a
-  collection needs, once, for offline checks.
+  collection needs, once, for offline checks;
+* ``taskcollect cache info|clear|fetch-pip``: the persistent cache (reused venvs, the server's
+  pip wheels for offline collections).
 
 Human output by default, ``--json`` for a stable JSON document; progress lines on stderr.
 Exit status: 0 OK, 1 the collection failed (or the system refused a file operation), 2 usage
@@ -24,11 +26,12 @@ from collections.abc import Callable, Sequence
 from .. import __version__
 from ..checks.manifest_freshness import DEFAULT_TASK_LIST_PATH
 from ..collection.interrupts import Terminated, sigterm_raises
+from .cache import run_cache
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
 from .python_option import python_argument
 from .report import CommandReport, UsageError, render_human, render_json, shorten
-from .server_option import add_server_option
+from .server_option import add_server_option, server_version_argument
 from .wheelhouse import run_wheelhouse
 
 __all__ = ["build_parser", "main"]
@@ -257,6 +260,38 @@ def _add_wheelhouse(commands: argparse._SubParsersAction[argparse.ArgumentParser
     parser.set_defaults(run=run_wheelhouse, network=True)
 
 
+def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "cache",
+        help="show or empty the persistent cache; fetch the server's pip for offline use",
+        description=(
+            "The persistent cache ($TASKCOLLECT_CACHE_DIR, else ~/.cache/pytest-taskcollect): "
+            "the venv store, which lets a collection of the same inputs reuse an earlier "
+            "collection's venv in any process, and the pip wheels fractal-server installs, "
+            "which offline collections add to their sources. `info` shows them, `clear` "
+            "empties the venv store, `fetch-pip` downloads the pip a release installs (with "
+            "--server-version: its cap's pip, or the newest pip where it has no cap; without: "
+            "the pip of every release's cap, 24.0 and 25.2, and the newest pip) and the newest "
+            "setuptools (needs the package index)."
+        ),
+    )
+    parser.add_argument("action", choices=("info", "clear", "fetch-pip"))
+    parser.add_argument(
+        "--store", metavar="DIR", help="another venv store (e.g. .pytest_cache/d/taskcollect-venvs)"
+    )
+    parser.add_argument(
+        "--pip-wheels", action="store_true", help="clear: remove the fetched pip wheels too"
+    )
+    parser.add_argument("--index-url", metavar="URL", help="fetch-pip: the index (default PyPI)")
+    parser.add_argument(
+        "--server-version",
+        metavar="VERSION",
+        type=server_version_argument,
+        help="fetch-pip: only what this fractal-server release installs (default: every release)",
+    )
+    parser.set_defaults(run=run_cache, json=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``taskcollect`` and its sub-commands."""
     parser = argparse.ArgumentParser(
@@ -282,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_custom(commands)
     _add_check(commands)
     _add_wheelhouse(commands)
+    _add_cache(commands)
     return parser
 
 

@@ -297,7 +297,8 @@ def render_human(report: CommandReport) -> str:
         lines.append(f"PROBLEMS at stage {report.stage!r}: {report.error}")
     else:
         lines.append(f"FAILED at stage {report.stage!r}: {report.error}")
-    lines.append(f"Emulated: fractal-server {report.server_version}")
+    if report.command != "cache":  # the cache serves every release
+        lines.append(f"Emulated: fractal-server {report.server_version}")
     if report.tasks_dir is not None:
         lines.append(f"Tasks dir (kept): {report.tasks_dir}")
     if report.log_path is not None:

@@ -7,7 +7,9 @@ task-group record), ``pip_request`` (the endpoint's rules), ``request_models`` (
 other releases, form fields), ``versions`` (version lookup), ``interpreters`` and ``venv`` (the
 venv and its seed), ``scripts`` (the bash templates, without bash), ``shell_reading`` and
 ``install_lines`` (how bash reads the pins, and the hazards), ``dist_info`` (pip show/freeze
-from metadata), ``venv_cache`` (venv reuse), ``tasks`` (manifest to task records),
+from metadata), ``pip_seed`` (the server's pip upgrade, known in advance), ``pip_wheels`` (the
+server's pip, fetched once), ``venv_cache`` (the persistent venv store), ``user_cache`` (where
+the persistent cache lives), ``tasks`` (manifest to task records),
 ``server_quirks`` (where the server's bash would fail), ``activity_log``, ``progress`` (events
 for whoever waits on a collection), ``interpreter_discovery`` (a CPython ``X.Y`` through pyenv
 or ``PATH``), ``wheelhouse`` (the wheels a collection needs, downloaded once), ``interrupts``

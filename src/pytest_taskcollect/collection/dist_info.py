@@ -1,10 +1,15 @@
 """``pip show`` and ``pip freeze --all`` computed from the installed ``*.dist-info`` folders.
 
 In fast mode these replace pip subprocesses (about 0.3 s each) when the output is provably the
-one pip would print. They reproduce pip 23.2.1 with its ``importlib.metadata`` backend, the one
-pip uses on Python 3.11+, from its source (``commands/show.py``, ``operations/freeze.py``,
+one pip would print. They reproduce pip with its ``importlib.metadata`` backend, the one pip uses
+on Python 3.11+, from its source (``commands/show.py``, ``operations/freeze.py``,
 ``metadata/importlib``): the same name lookup, fields, sorting, ``name @ url#hash`` lines for
-PEP 610 direct URLs and ``name==version`` (normalised version) otherwise.
+PEP 610 direct URLs and ``name==version`` (normalised version) otherwise. The pip versions are
+those the server's venvs end with: 23.2.1 (Python 3.11's bundled pip) and 24.0 (the 2.14.5 cap),
+whose ``show``/``freeze`` code is the same, and 25.2 (the cap from 2.15.8) and 26.3 (no cap, from
+2.16.0), whose ``pip show`` prints the metadata's own version string, lists each requirement
+once, falls back to a ``homepage`` Project-URL for ``Home-page`` and prints
+``License-Expression`` instead of ``License`` for metadata 2.4+.
 
 ``scan_environment`` returns ``None`` whenever something is outside what is reproduced here:
 another pip version or metadata backend, a venv path with symlinks (pip would report another
@@ -20,6 +25,7 @@ import email.message
 import json
 import os
 import pathlib
+import string
 from dataclasses import dataclass
 from importlib.metadata import PathDistribution
 from pathlib import Path
@@ -34,10 +40,13 @@ from .interpreters import InterpreterInfo
 
 __all__ = ["EMULATED_PIP_VERSIONS", "InstalledDistribution", "PipEnvironment", "scan_environment"]
 
-EMULATED_PIP_VERSIONS = frozenset({"23.2.1"})
+_MODERN_SHOW = {"23.2.1": False, "24.0": False, "25.2": True, "26.3": True}
+
+EMULATED_PIP_VERSIONS = frozenset(_MODERN_SHOW)
 """pip versions whose ``show``/``freeze`` output this module reproduces (checked by tests)."""
 
 _ALLOWED_PTH = frozenset({"distutils-precedence.pth", "_virtualenv.pth"})
+_LABEL_CLEANUP = str.maketrans("", "", string.punctuation + string.whitespace)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,25 @@ class InstalledDistribution:
             if requirement.marker is None or _evaluate(requirement.marker, markers):
                 names.append(requirement.name)
         return names
+
+    def license_expression(self) -> str:
+        """``License-Expression`` when the metadata is 2.4 or newer (pip 25+ shows it)."""
+        try:
+            version = tuple(int(part) for part in str(self.metadata["Metadata-Version"]).split("."))
+        except ValueError:
+            return ""
+        return str(self.metadata.get("License-Expression", "")) if version >= (2, 4) else ""
+
+    def homepage(self) -> str:
+        """``Home-page``, else (pip 25+) the URL of a Project-URL labelled "homepage"."""
+        homepage = self.metadata.get("Home-page", "")
+        if homepage:
+            return str(homepage)
+        for entry in self.metadata.get_all("Project-URL") or []:
+            label, _, url = str(entry).partition(",")
+            if label.translate(_LABEL_CLEANUP).lower() == "homepage":
+                return url.strip()
+        return ""
 
     def record_entries(self) -> list[str] | None:
         """The RECORD's paths as pip lists them under ``Files:`` (``None``: no RECORD)."""
@@ -100,6 +128,8 @@ class PipEnvironment:
 
     distributions: list[InstalledDistribution]
     markers: dict[str, str]
+    modern_show: bool = False
+    """pip 25+'s ``pip show`` (see the module docstring)."""
 
     def find(self, name: str) -> InstalledDistribution | None:
         """The distribution ``pip show <name>`` would pick."""
@@ -120,7 +150,10 @@ class PipEnvironment:
             if index > 0:
                 lines.append("---")
             metadata = dist.metadata
-            requires = sorted(dist.dependencies(self.markers), key=str.lower)
+            dependencies = dist.dependencies(self.markers)
+            if self.modern_show:
+                dependencies = list(set(dependencies))
+            requires = sorted(dependencies, key=str.lower)
             required_by = sorted(
                 (
                     other.metadata["Name"] or "UNKNOWN"
@@ -130,14 +163,18 @@ class PipEnvironment:
                 ),
                 key=str.lower,
             )
+            homepage = dist.homepage() if self.modern_show else metadata.get("Home-page", "")
+            license_line = f"License: {metadata.get('License', '')}"
+            if self.modern_show and dist.license_expression():
+                license_line = f"License-Expression: {dist.license_expression()}"
             lines += [
                 f"Name: {dist.raw_name}",
-                f"Version: {dist.version}",
+                f"Version: {metadata['Version'] if self.modern_show else dist.version}",
                 f"Summary: {metadata.get('Summary', '')}",
-                f"Home-page: {metadata.get('Home-page', '')}",
+                f"Home-page: {homepage}",
                 f"Author: {metadata.get('Author', '')}",
                 f"Author-email: {metadata.get('Author-email', '')}",
-                f"License: {metadata.get('License', '')}",
+                license_line,
                 f"Location: {dist.location}",
                 f"Requires: {', '.join(requires)}",
                 f"Required-by: {', '.join(required_by)}",
@@ -166,7 +203,9 @@ def scan_environment(
 
     ``cwd`` is the folder pip runs in (``python -m pip`` puts it on ``sys.path``).
     """
-    if pip_version not in EMULATED_PIP_VERSIONS or info.version[:2] < (3, 11):
+    if pip_version is None or pip_version not in EMULATED_PIP_VERSIONS:
+        return None
+    if info.version[:2] < (3, 11):
         return None
     if info.stdlib_has_distributions or os.path.realpath(venv_path) != venv_path:
         return None
@@ -191,7 +230,11 @@ def scan_environment(
             return None
         seen.add(dist.canonical_name)
         distributions.append(dist)
-    return PipEnvironment(distributions=distributions, markers=info.marker_environment)
+    return PipEnvironment(
+        distributions=distributions,
+        markers=info.marker_environment,
+        modern_show=_MODERN_SHOW[pip_version],
+    )
 
 
 def _has_metadata_folders(folder: str) -> bool:

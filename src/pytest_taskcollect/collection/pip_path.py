@@ -22,14 +22,21 @@ failure. Two modes (``CollectionSettings.mode``):
   pip command (upgrade, setuptools, install, pins, freeze, ``pip show``).
 * ``"fast"`` (default): the same installed packages, but the venv is made by virtualenv with
   symlinked seed packages (``venv.create_venv``), and a pip call is skipped when its outcome is
-  provably known, and the log says so: the ``pip<=max`` upgrade when offline and no source
-  offers a newer capped pip ("Requirement already satisfied"), ``pip install setuptools`` when
-  setuptools is already installed, and ``pip show``/``pip freeze`` when
-  ``dist_info.scan_environment`` can reproduce their output from the installed metadata. With
-  ``reuse_venvs``, a later collection of the same inputs copies and relocates the first one's
-  venv (``venv_cache``). Results (status, errors, task group, tasks, freeze) are those of
-  faithful mode except, up to 2.18.1 (whose record holds them), ``venv_size_in_kB`` and
-  ``venv_file_number``, which are those of the smaller venv; ``warnings`` says so.
+  provably known, and the log says so: the release's pip upgrade when offline (the venv is
+  created with the pip, and setuptools, that upgrade would install, ``pip_seed``, and pip's
+  output for it is written), ``pip install setuptools`` when setuptools is already installed,
+  and ``pip show``/``pip freeze`` when ``dist_info.scan_environment`` can reproduce their output
+  from the installed metadata. With ``reuse_venvs``, a later collection of the same inputs, in
+  any process, rebuilds the first one's venv from the persistent store (``venv_cache``).
+  Results (status, errors, task group, tasks, freeze, log) are those of faithful mode except,
+  up to 2.18.1 (whose record holds them), ``venv_size_in_kB`` and ``venv_file_number``, which
+  are those of the smaller venv; ``warnings`` says so.
+
+Offline, when the pip the collection ends with is not the one the release stores (its cap, or
+without a cap the newest pip: ``pip_seed``), ``warnings`` says so; the release's pip (and the
+newest setuptools) are taken from the wheels ``taskcollect cache fetch-pip`` stored
+(``pip_wheels``) when the configured sources do not offer them.
+
 """
 
 from __future__ import annotations
@@ -43,9 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar, cast
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 from pydantic import ValidationError
 
 from ..profiles.switches import PinInstall, PinOrder, PipShowStyle
@@ -75,6 +80,8 @@ from .pip_request import (
     python_interpreter,
     wheel_name_and_version,
 )
+from .pip_seed import PipUpgrade, plan_pip_upgrade, server_pip_warning, upgrade_stdout
+from .pip_wheels import server_wheels
 from .records import archive_field, dump_lines, environment_field, task_group_record_model
 from .request_models import for_release
 from .result import CollectionResult, CollectionStage, TaskGroupRecord
@@ -92,8 +99,6 @@ from .venv import (
 )
 from .versions import (
     VersionLookupError,
-    archive_name_and_version,
-    filenames_at,
     resolve_package_version,
 )
 
@@ -229,6 +234,9 @@ class _PipCollection:
         self.interpreter: Path | None = None
         self.reused: venv_cache.CachedVenv | None = None
         self.cache_key: str | None = None
+        self.pip_upgrade: PipUpgrade | None = None
+        self._links: list[str] | None = None
+        self._scanned: tuple[tuple[str, ...], PipEnvironment | None] | None = None
         self._script_outputs: dict[str, tuple[str, str]] = {}
         self._prefix = ""
         self._show_stdout = ""
@@ -520,43 +528,60 @@ class _PipCollection:
         assert self.plan is not None
         assert self.interpreter is not None
         venv_path = self.plan.venv_path
-        script.write_log(f"START create venv in {venv_path}")
-        replayed_from = len(script.stdout)  # a reused venv replays what follows this line
         try:
             self.info = probe_interpreter(self.interpreter)
         except RuntimeError as error:
+            script.write_log(f"START create venv in {venv_path}")
             script.add_output(stderr=f"{error}\n")
             raise ScriptExit(127) from error
         if self.fast and self.profile.venv_size_step:  # the record holds the venv's size
             self.warnings.append(FAST_VENV_SIZE_WARNING)
         self.cache_key = self._cache_key()
-        entry = venv_cache.lookup(self.cache_key) if self.cache_key else None
+        entry = venv_cache.lookup(self._store, self.cache_key) if self.cache_key else None
         if entry is not None and self._restore(entry):
             self.reused = entry
             progress.emit("note", "venv", "reused the venv of an earlier collection")
             self.log.note(
                 f"reused the venv of an earlier collection of the same inputs "
-                f"({entry.venv_path}), copied and relocated; the pip output of scripts 1-3 "
-                "below is replayed from that collection"
+                f"({entry.venv_path}, stored in {entry.folder}), linked and relocated; the pip "
+                "output of scripts 1-3 below is replayed from that collection"
             )
             script.add_output(*entry.replay("1_create_venv.sh", self._relocations()))
             return
+        script.write_log(f"START create venv in {venv_path}")
+        self.pip_upgrade = self._plan_pip_upgrade()
         if self.fast:
-            try:
-                args = create_venv(venv_path, self.info, self.env)
-            except Exception as error:
-                script.add_output(stderr=f"{type(error).__name__}: {error}\n")
-                raise ScriptExit(1) from error
-            self.log.note(
-                f"server command: {self.interpreter} -m venv {venv_path} --copies; "
-                f"ran instead (same seed packages): virtualenv {' '.join(args)}"
-            )
+            self._create_fast_venv(script, venv_path)
         else:
             script.run(server_venv_command(str(self.interpreter), venv_path))
         script.write_log(f"END   create venv in {venv_path}")
         script.echo()
         script.footer()
-        self._script_outputs["1_create_venv.sh"] = (script.stdout[replayed_from:], script.stderr)
+        self._script_outputs["1_create_venv.sh"] = (script.stdout, script.stderr)
+
+    def _create_fast_venv(self, script: EmulatedScript, venv_path: str) -> None:
+        """Fast mode's venv: virtualenv with the seed packages (``pip_seed``) linked."""
+        assert self.info is not None
+        seeds = self.pip_upgrade.seeds if self.pip_upgrade is not None else {}
+        try:
+            args = create_venv(
+                venv_path,
+                self.info,
+                self.env,
+                pip=seeds.get("pip"),
+                setuptools=seeds.get("setuptools"),
+            )
+        except Exception as error:
+            script.add_output(stderr=f"{type(error).__name__}: {error}\n")
+            raise ScriptExit(1) from error
+        seeded = "same seed packages"
+        if seeds:
+            versions = ", ".join(f"{project} {version}" for project, (version, _) in seeds.items())
+            seeded = f"seeded with {versions}"
+        self.log.note(
+            f"server command: {self.interpreter} -m venv {venv_path} --copies; "
+            f"ran instead ({seeded}): virtualenv {' '.join(args)}"
+        )
 
     # -- script 2: pip install -----------------------------------------------------------------
 
@@ -588,11 +613,17 @@ class _PipCollection:
         return ["--cache-dir", str(self.settings.pip_cache_dir)]
 
     def _find_links(self) -> list[str]:
+        """The sources pip gets: the configured ones, plus offline the bootstrap wheels and
+        the fetched wheels of the release's pip and setuptools (``pip_wheels``), computed
+        once."""
         assert self.info is not None
-        links = list(self.settings.find_links)
-        if not self.settings.uses_pypi:
-            links += [str(wheel) for wheel in bootstrap_wheels(self.info, links)]
-        return links
+        if self._links is None:
+            links = list(self.settings.find_links)
+            if not self.settings.uses_pypi:
+                links += [str(wheel) for wheel in bootstrap_wheels(self.info, links)]
+                links += [str(wheel) for wheel in server_wheels(self.settings.pip_cap, links)]
+            self._links = links
+        return list(self._links)
 
     def _index_arguments(self) -> list[str]:
         args = []
@@ -630,57 +661,96 @@ class _PipCollection:
         assert self.plan is not None
         return os.path.realpath(self.plan.path) == self.plan.path
 
-    def _upgrade_is_noop(self, installed: str | None, cap: str) -> bool:
-        """No newer pip within the cap is reachable offline, and the installed one fits it."""
-        if not self.settings.no_index or installed is None:
-            return False
-        try:
-            allowed = SpecifierSet(f"<={cap}")
-            current = Version(installed)
-        except (InvalidSpecifier, InvalidVersion):
-            return False
-        if not allowed.contains(current, prereleases=True):
-            return False
-        for link in self._find_links():
-            if "://" in link and not link.startswith("file://"):
-                return False
-            for filename in filenames_at(link):
-                parsed = archive_name_and_version(filename)
-                if parsed is None:
-                    if filename.endswith((".html", ".htm")):
-                        return False
-                    continue
-                name, candidate = parsed
-                if name == "pip" and candidate > current and allowed.contains(candidate, True):
-                    return False
-        return True
+    def _plan_pip_upgrade(self) -> PipUpgrade | None:
+        """Fast mode: the outcome of script 2's upgrade command, when known before it runs."""
+        assert self.info is not None
+        if not (self.fast and self.settings.no_index and self._pip_output_is_predictable()):
+            return None
+        pip, setuptools = self.info.bundled("pip"), self.info.bundled("setuptools")
+        return plan_pip_upgrade(
+            cap=self.settings.pip_cap,
+            installed=pip[0] if pip is not None else None,
+            installed_setuptools=setuptools[0] if setuptools is not None else None,
+            links=self._find_links(),
+            info=self.info,
+        )
+
+    def _warn_about_pip(self) -> None:
+        """Offline, say so when the upgrade did not end with the release's pip."""
+        if self.settings.uses_pypi:
+            return
+        assert self.info is not None
+        bundled = self.info.bundled("pip")
+        warning = server_pip_warning(
+            cap=self.settings.pip_cap,
+            ends_with=_installed_version(self._site_packages, "pip"),
+            bundled=bundled[0] if bundled is not None else None,
+            server_version=self.settings.server_version,
+            field=environment_field(self.profile),
+        )
+        if warning is not None:
+            self.warnings.append(warning)
+
+    def _seeded_upgrade(self, script: EmulatedScript, upgrade: PipUpgrade) -> None:
+        """The upgrade command's output, its outcome already in the venv (``pip_seed``)."""
+        assert self.plan is not None
+        cwd = self._cwd
+        if upgrade.seeds:
+            installed = ", ".join(
+                f"{step.project} {step.target} from {step.wheel}"
+                for step in upgrade.projects
+                if step.wheel is not None
+            )
+            self.log.note(
+                f"skipped `{upgrade.command}`: the venv was created with {installed}, what "
+                "that command installs; its output below is pip's"
+            )
+        elif upgrade.cap is not None:
+            self.log.note(
+                f"skipped `{upgrade.command}`: offline, pip {upgrade.pip.installed} satisfies "
+                f"the cap and no source offers a newer pip <= {upgrade.cap}"
+            )
+        else:
+            kept = ", ".join(f"{step.project} {step.installed}" for step in upgrade.projects)
+            self.log.note(
+                f"skipped `{upgrade.command}`: offline, no source offers a newer pip or "
+                f"setuptools than the venv's ({kept})"
+            )
+        display = {
+            step.wheel: _display_path(str(step.wheel), cwd)
+            for step in upgrade.projects
+            if step.wheel is not None
+        }
+        script.add_output(
+            upgrade_stdout(
+                upgrade,
+                looking_in=self._looking_in(),
+                site=_display_path(str(self._site_packages), cwd),
+                display=display,
+            )
+        )
 
     def _upgrade_pip(self, script: EmulatedScript) -> None:
         """Step 1 of the script: the capped pip upgrade and ``setuptools`` (up to 2.15.9), or
         ``pip install pip setuptools --upgrade`` (2.16.0 on: no cap)."""
         cap = self.settings.pip_cap
         script.write_log("START upgrade pip and install setuptools")
-        if cap is None:
+        if cap is None and self.pip_upgrade is not None:
+            self._seeded_upgrade(script, self.pip_upgrade)
+        elif cap is None:
             script.run(self._pip_install("pip", "setuptools", "--upgrade"))
         else:
             self._upgrade_pip_capped(script, cap)
+        self._warn_about_pip()
         script.write_log("END   upgrade pip and install setuptools")
         script.echo()
 
     def _upgrade_pip_capped(self, script: EmulatedScript, cap: str) -> None:
         assert self.plan is not None
         site = _display_path(str(self._site_packages), self._cwd)
-        pip_version = _installed_version(self._site_packages, "pip")
         predictable = self.fast and self._pip_output_is_predictable()
-        if predictable and self._upgrade_is_noop(pip_version, cap):
-            self.log.note(
-                f'skipped `pip install "pip<={cap}" --upgrade`: offline, pip {pip_version} '
-                f"satisfies the cap and no source offers a newer pip <= {cap}"
-            )
-            script.add_output(
-                f"{self._looking_in()}Requirement already satisfied: pip<={cap} in {site} "
-                f"({pip_version})\n"
-            )
+        if self.pip_upgrade is not None:
+            self._seeded_upgrade(script, self.pip_upgrade)
         else:
             script.run(self._pip_install(f"pip<={cap}", "--upgrade"))
         setuptools_version = _installed_version(self._site_packages, "setuptools")
@@ -719,6 +789,7 @@ class _PipCollection:
         assert self.plan is not None
         if self.reused is not None:
             script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
+            self._warn_about_pip()
             return
         install = self.plan.pip_install_string(self.wheel_path)
         lists = pin_lists(self.profile, self.plan.pins)
@@ -783,17 +854,22 @@ class _PipCollection:
     # -- scripts 3 and 4: pip freeze, pip show -------------------------------------------------
 
     def _environment(self) -> PipEnvironment | None:
-        """The emulated pip environment, when fast mode may use it."""
+        """The emulated pip environment, when fast mode may use it (read again only when the
+        site-packages listing changed: every pip install or uninstall changes it)."""
         if not self.fast:
             return None
         assert self.plan is not None
         assert self.info is not None
-        return scan_environment(
-            venv_path=self.plan.venv_path,
-            cwd=self._cwd,
-            info=self.info,
-            pip_version=_installed_version(self._site_packages, "pip"),
-        )
+        listing = tuple(sorted(os.listdir(self._site_packages)))
+        if self._scanned is None or self._scanned[0] != listing:
+            environment = scan_environment(
+                venv_path=self.plan.venv_path,
+                cwd=self._cwd,
+                info=self.info,
+                pip_version=_installed_version(self._site_packages, "pip"),
+            )
+            self._scanned = (listing, environment)
+        return self._scanned[1]
 
     def _pip_show(
         self,
@@ -993,6 +1069,7 @@ class _PipCollection:
             group_path=self.plan.path,
             venv_path=self.plan.venv_path,
             wheel_path=self.wheel_path,
+            links=tuple(self._find_links()),
         )
 
     def _cache_key(self) -> str | None:
@@ -1011,14 +1088,22 @@ class _PipCollection:
         assert self.info is not None
         return venv_cache.restore(entry, self._relocations(), self.info, self.env, self.log)
 
+    @property
+    def _store(self) -> Path:
+        return venv_cache.store_root(self.settings)
+
     def _store_in_cache(self, pip_freeze: str) -> None:
         if self.cache_key is None or self.reused is not None:
             return
         if set(self._script_outputs) != {"1_create_venv.sh", "2_pip_install.sh"}:
             return
-        venv_cache.store(
+        stored = venv_cache.store(
+            self._store,
             self.cache_key,
             relocation=self._relocations(),
             outputs=dict(self._script_outputs),
             pip_freeze=pip_freeze,
+            max_bytes=self.settings.venv_store_max_bytes,
         )
+        if stored:
+            self.log.note(f"stored the venv for later collections of these inputs in {self._store}")

@@ -89,7 +89,11 @@ class CollectionSettings(BaseModel):
     * ``user_id``: the collecting user's id (a path component).
     * ``mode``: ``"fast"`` (default) or ``"faithful"``.
     * ``reuse_venvs``: in fast mode, reuse the venv of an earlier collection of the same
-      inputs in this process (copied and relocated) instead of running pip again.
+      inputs (in any process: see ``venv_store``) instead of running pip again.
+    * ``venv_store``: the folder of the persistent venv store shared by processes (pytest-xdist
+      workers, later runs); ``None``: ``venvs/`` in the user cache dir
+      (``$TASKCOLLECT_CACHE_DIR``, else ``~/.cache/pytest-taskcollect``).
+    * ``venv_store_max_bytes``: the store's size cap; the least recently used venvs go first.
     * ``pip_timeout``: seconds after which a pip subprocess is killed (``None``: no limit).
     """
 
@@ -112,6 +116,8 @@ class CollectionSettings(BaseModel):
     user_id: int = 1
     mode: CollectionMode = "fast"
     reuse_venvs: bool = True
+    venv_store: Path | None = None
+    venv_store_max_bytes: int = Field(default=8 * 2**30, ge=0)
     pip_timeout: float | None = None
 
     @field_validator("server_version")
@@ -119,10 +125,10 @@ class CollectionSettings(BaseModel):
     def _known_release(cls, value: str) -> str:
         return get_profile(value).version
 
-    @field_validator("tasks_dir")
+    @field_validator("tasks_dir", "venv_store")
     @classmethod
-    def _absolute_tasks_dir(cls, value: Path) -> Path:
-        return value if value.is_absolute() else value.absolute()
+    def _absolute_folder(cls, value: Path | None) -> Path | None:
+        return value if value is None or value.is_absolute() else value.absolute()
 
     @field_validator("find_links", mode="before")
     @classmethod

@@ -11,10 +11,13 @@ interpreter, which takes about 4 s here. What the venv holds decides the task gr
   same wheels** (``--pip <ensurepip's version>``, ``--setuptools <ensurepip's version>`` or
   none) and ``--symlink-app-data``: the seeded packages are symlinks into virtualenv's shared,
   byte-compiled app-data image, which makes creation take tens of milliseconds and every later
-  pip call start fast. The installed packages, and so ``pip freeze``, are those of the server's
-  venv; the venv's files are not (symlinks instead of copies, other activation scripts), so its
+  pip call start fast. When fast mode knows that the release's upgrade command (``pip install
+  "pip<=<cap>" --upgrade``, or ``pip install pip setuptools --upgrade``) would install a newer
+  pip (or setuptools) from the sources (``pip_seed``), the venv is seeded with those instead.
+  The installed packages, and so ``pip freeze``, are those of the server's venv; the venv's
+  files are not (symlinks instead of copies, other activation scripts), so its
   ``venv_size_in_kB`` and ``venv_file_number`` are smaller than the server's, and the result
-  says so (``FAST_VENV_SIZE_WARNING``).
+  says so (``FAST_VENV_SIZE_WARNING``) where the release stores them.
 
 Offline, a project that none of the configured sources offers is taken from this machine
 (``bootstrap_wheels``): ``ensurepip``'s pip (the bundled pips of 3.9 to 3.12, 23.0.1 to 23.2.1,
@@ -96,11 +99,17 @@ def bootstrap_wheels(info: InterpreterInfo, links: list[str] | None = None) -> l
     return wheels
 
 
-def virtualenv_arguments(venv_path: str, info: InterpreterInfo) -> list[str]:
-    """virtualenv's command line for a venv seeded like ``python -m venv`` would be."""
+def virtualenv_arguments(
+    venv_path: str,
+    info: InterpreterInfo,
+    pip: tuple[str, Path] | None = None,
+    setuptools: tuple[str, Path] | None = None,
+) -> list[str]:
+    """virtualenv's command line for a venv seeded like ``python -m venv`` would be, or with
+    ``pip`` and ``setuptools`` (``(version, wheel)``) instead of the bundled ones (``pip_seed``)."""
     args = [venv_path, "--symlink-app-data", "--no-periodic-update", "-p", info.path]
-    pip = info.bundled("pip")
-    setuptools = info.bundled("setuptools")
+    pip = pip or info.bundled("pip")
+    setuptools = setuptools or info.bundled("setuptools")
     search_dirs = sorted({str(wheel.parent) for _, wheel in filter(None, (pip, setuptools))})
     for folder in search_dirs:
         args += ["--extra-search-dir", folder]
@@ -109,13 +118,20 @@ def virtualenv_arguments(venv_path: str, info: InterpreterInfo) -> list[str]:
     return args
 
 
-def create_venv(venv_path: str, info: InterpreterInfo, env: dict[str, str]) -> list[str]:
-    """Create the venv in-process; return the virtualenv arguments used.
+def create_venv(
+    venv_path: str,
+    info: InterpreterInfo,
+    env: dict[str, str],
+    pip: tuple[str, Path] | None = None,
+    setuptools: tuple[str, Path] | None = None,
+) -> list[str]:
+    """Create the venv in-process (seeded with ``pip`` and ``setuptools``, ``(version,
+    wheel)``, where given); return the virtualenv arguments used.
 
     Serialised within the process: virtualenv's app-data handling is not meant for threads.
     Raises whatever virtualenv raises.
     """
-    args = virtualenv_arguments(venv_path, info)
+    args = virtualenv_arguments(venv_path, info, pip, setuptools)
     clean_env = {key: value for key, value in env.items() if not key.startswith("VIRTUALENV_")}
     with _virtualenv_lock:
         virtualenv.cli_run(args, setup_logging=False, env=clean_env)

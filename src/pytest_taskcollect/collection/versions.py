@@ -134,24 +134,7 @@ def _offline_sources(settings: CollectionSettings) -> list[str]:
 def _pypi_json_versions(name: str, base_url: str) -> tuple[str, list[str]]:
     """``(info.version, release keys)`` from the JSON API, with the server's messages."""
     url = f"{base_url.rstrip('/')}/{name}/json"
-    try:
-        with urllib.request.urlopen(url, timeout=_PYPI_TIMEOUT) as response:
-            status = response.status
-            body = response.read()
-    except urllib.error.HTTPError as error:
-        raise VersionLookupError(
-            f"Could not get {url} (status_code {error.code}).\n{_hint(name)}"
-        ) from error
-    except TimeoutError as error:
-        raise _timeout_error(url, error) from error
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, TimeoutError):
-            raise _timeout_error(url, error) from error
-        raise _unknown_error(url, error) from error
-    except Exception as error:
-        raise _unknown_error(url, error) from error
-    if status != 200:
-        raise VersionLookupError(f"Could not get {url} (status_code {status}).\n{_hint(name)}")
+    body = _fetch(urllib.request.Request(url), name)
     try:
         data = json.loads(body)
         latest = data["info"]["version"]
@@ -169,10 +152,25 @@ def _pypi_simple_versions(name: str, base_url: str) -> list[str]:
     """The ``versions`` of the Simple API (JSON), with the server's messages."""
     url = f"{base_url.rstrip('/')}/{normalize_package_name(name)}/"
     request = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
+    body = _fetch(request, name)
+    try:
+        versions = [str(version) for version in json.loads(body)["versions"]]
+    except (KeyError, TypeError) as error:
+        raise VersionLookupError(
+            f"A KeyError error occurred while getting {url}.\n{_hint(name)}"
+        ) from error
+    except ValueError as error:
+        raise _unknown_error(url, error) from error
+    return versions
+
+
+def _fetch(request: urllib.request.Request, name: str) -> bytes:
+    """The body of a 200 answer; any other outcome as the server's ``VersionLookupError``."""
+    url = request.full_url
     try:
         with urllib.request.urlopen(request, timeout=_PYPI_TIMEOUT) as response:
             status = response.status
-            body = response.read()
+            body: bytes = response.read()
     except urllib.error.HTTPError as error:
         raise VersionLookupError(
             f"Could not get {url} (status_code {error.code}).\n{_hint(name)}"
@@ -187,15 +185,7 @@ def _pypi_simple_versions(name: str, base_url: str) -> list[str]:
         raise _unknown_error(url, error) from error
     if status != 200:
         raise VersionLookupError(f"Could not get {url} (status_code {status}).\n{_hint(name)}")
-    try:
-        versions = [str(version) for version in json.loads(body)["versions"]]
-    except (KeyError, TypeError) as error:
-        raise VersionLookupError(
-            f"A KeyError error occurred while getting {url}.\n{_hint(name)}"
-        ) from error
-    except ValueError as error:
-        raise _unknown_error(url, error) from error
-    return versions
+    return body
 
 
 def _timeout_error(url: str, error: BaseException) -> VersionLookupError:
