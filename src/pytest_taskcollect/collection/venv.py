@@ -52,10 +52,10 @@ __all__ = [
 
 FAST_VENV_SIZE_WARNING = (
     "venv_size_in_kB and venv_file_number differ from fractal-server's: fast mode creates the "
-    "venv with virtualenv, its seed packages (pip, setuptools) symlinked into a shared cache, "
-    "where the server runs `python -m venv --copies`, which copies them; the numbers here are "
-    'those of this smaller venv. Use CollectionSettings(mode="faithful") for the server\'s '
-    "numbers."
+    "venv with virtualenv, its seed packages (pip, setuptools) linked from a shared cache (a "
+    "reused venv's files from the venv store), where the server runs `python -m venv "
+    "--copies`, which copies them; the numbers here are those of this smaller venv. Use "
+    'CollectionSettings(mode="faithful") for the server\'s numbers.'
 )
 """The note a fast-mode result carries in ``warnings`` (every other field is the server's)."""
 
