@@ -16,7 +16,8 @@ import pytest
 
 from pytest_taskcollect.collection.user_cache import ENV_VARIABLE, default_cache_dir
 
-pytest_plugins = ["pytester"]
+# server.summary prints the real-server comparisons (tests/server) at the end of a session.
+pytest_plugins = ["pytester", "server.summary"]
 
 USER_CACHE_VARIABLE = "TASKCOLLECT_TEST_USER_CACHE"
 _SESSION_CACHE = pytest.StashKey[str]()

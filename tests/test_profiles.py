@@ -150,12 +150,6 @@ FACTS: list[tuple[str, str, Any]] = [
     ("2.15.0", "task_group_log_dump", LogDump.MODEL_ORDER_WITHOUT_ENV_INFO),
     ("2.16.0", "task_group_log_dump", LogDump.SORTED_WITHOUT_ENV_INFO),
     ("2.26.0", "task_group_log_dump", LogDump.SORTED_WITHOUT_ENV_INFO),
-    (
-        "2.18.1",
-        "record_update_log_label",
-        "Add env_info, venv_size and venv_file_number to TaskGroupV2",
-    ),
-    ("2.18.2", "record_update_log_label", "Add env_info to TaskGroupV2"),
     ("2.19.4", "pixi_lockfile_form_field", LockfileField.NONE),
     ("2.20.0", "pixi_lockfile_form_field", LockfileField.BOOL),
     ("2.25.4", "pixi_lockfile_form_field", LockfileField.BOOL),

@@ -15,6 +15,7 @@ from packaging.version import Version
 from pytest_taskcollect import BuiltWheel, TaskPackageFactory, get_preset
 from pytest_taskcollect.collection import CollectionResult, CollectionSettings, collect_pip
 from pytest_taskcollect.collection import pip_path as pip_path_module
+from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.factory.presets import broken_package_names
 from pytest_taskcollect.schemas import TaskCollectPipV2
 from support.interpreters import find_interpreter
@@ -71,8 +72,11 @@ def test_mock_from_wheel(
             )
     assert result.stage is None
     assert result.error is None
-    (warning,) = result.warnings  # offline, without a pip 24.0 wheel: pip stays at 23.2.1
-    assert "where fractal-server 2.14.5 stores pip==24.0" in warning
+    # Fast mode (the default settings): the venv's size and file count are its own, and it
+    # says so; offline, without a pip 24.0 wheel, pip stays at 23.2.1, and it says so.
+    size_warning, pip_warning = result.warnings
+    assert size_warning == FAST_VENV_SIZE_WARNING
+    assert "where fractal-server 2.14.5 stores pip==24.0" in pip_warning
     assert set(result.timings) >= {"venv", "install", "freeze", "show", "manifest", "tasks"}
 
 

@@ -21,6 +21,7 @@ from pytest_taskcollect.collection import (
 from pytest_taskcollect.collection.dist_info import scan_environment
 from pytest_taskcollect.collection.interpreters import probe_interpreter
 from pytest_taskcollect.collection.scripts import pip_environment
+from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.schemas import TaskCollectPipV2
 
 from .conftest import log_content
@@ -31,8 +32,13 @@ def _collect(settings: CollectionSettings, wheel: Path, **request: object) -> Co
 
 
 def _comparable(result: CollectionResult, tasks_dir: Path) -> str:
-    """The result's task group and tasks as JSON, with the tasks dir replaced by a marker."""
-    data = result.model_dump_json(include={"status", "stage", "error", "task_group", "tasks"})
+    """The result's task group and tasks as JSON, with the tasks dir replaced by a marker;
+    without the venv's size and file count (up to 2.18.1), which fast mode knowingly reports
+    for its own venv (checked in ``test_fast_equals_faithful``)."""
+    data = result.model_dump_json(
+        include={"status", "stage", "error", "task_group", "tasks"},
+        exclude={"task_group": {"venv_size_in_kB", "venv_file_number"}},
+    )
     return data.replace(tasks_dir.as_posix(), "<TASKS>")
 
 
@@ -70,7 +76,10 @@ def test_fast_equals_faithful(
     fast, faithful = results["fast"][0], results["faithful"][0]
     assert _comparable(fast, results["fast"][1]) == _comparable(faithful, results["faithful"][1])
     assert log_content(fast, results["fast"][1]) == log_content(faithful, results["faithful"][1])
-    assert fast.warnings == faithful.warnings
+    # Fast mode's venv is its own (2.14.5's record holds its size), and it says so:
+    stores_venv_size = server_version == "2.14.5"
+    assert (FAST_VENV_SIZE_WARNING in fast.warnings) is stores_venv_size
+    assert [text for text in fast.warnings if text != FAST_VENV_SIZE_WARNING] == faithful.warnings
     group = fast.task_group
     assert group is not None
     freeze = group.pip_freeze if server_version == "2.14.5" else group.env_info
@@ -80,6 +89,24 @@ def test_fast_equals_faithful(
         assert "skipped `pip install setuptools`" in fast.log
     assert "read from the installed metadata" in fast.log
     assert "[pytest-taskcollect] skipped" not in faithful.log
+    assert faithful.task_group is not None
+    # `python -m venv --copies` copies the interpreter; fast mode's virtualenv links it.
+    assert Path(faithful.task_group.venv_path, "bin", "python").is_symlink() is False
+    assert Path(fast.task_group.venv_path, "bin", "python").is_symlink() is True
+    if not stores_venv_size:
+        # 2.18.2 on, the record has no venv size: fast mode differs in nothing it returns.
+        assert "venv_size_in_kB" not in type(group).model_fields
+        return
+    for result in (faithful, fast):
+        measured = result.task_group
+        assert measured is not None
+        du = subprocess.run(["du", "-sk", measured.venv_path], capture_output=True, text=True)
+        files = subprocess.run(
+            ["find", measured.venv_path, "-type", "f"], capture_output=True, text=True
+        )
+        assert measured.venv_size_in_kB == int(du.stdout.split()[0])
+        assert measured.venv_file_number == len(files.stdout.splitlines())
+    assert faithful.task_group.venv_file_number > group.venv_file_number
 
 
 def test_emulated_pip_show_and_freeze_match_pip(

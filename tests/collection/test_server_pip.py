@@ -27,7 +27,7 @@ from pytest_taskcollect.collection.pip_wheels import fetch_requirements, server_
 from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.collection.settings import running_interpreter
 from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
-from pytest_taskcollect.collection.venv import create_venv
+from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING, create_venv
 from pytest_taskcollect.collection.venv_cache import path_to_url
 
 from .conftest import fetched_pip_wheel, log_content
@@ -103,7 +103,9 @@ def test_fast_equals_faithful_with_the_servers_pip(
             line.replace(str(moved_links), str(links)) for line in log_content(result, tasks_dir)
         ]
         assert log == expected_log, name
-        assert result.warnings == faithful.warnings == []
+        assert faithful.warnings == []
+        # fast mode's venv is its own: under 2.14.5, whose record holds its size, it says so
+        assert result.warnings == ([FAST_VENV_SIZE_WARNING] if server_version == "2.14.5" else [])
     assert fast.timings["install"] < faithful.timings["install"]
 
 
@@ -133,7 +135,7 @@ def test_offline_without_the_servers_pip_warns(
         result = _collect(settings, mock_wheel.path).raise_for_status()
         assert result.task_group is not None
         assert "pip==23.2.1\n" in _freeze(result)
-        (warning,) = result.warnings
+        (warning,) = [text for text in result.warnings if text != FAST_VENV_SIZE_WARNING]
         assert warning.startswith(expected)
         assert f"taskcollect cache fetch-pip --server-version {server_version}" in warning
         shutil.rmtree(result.task_group.path)
@@ -154,7 +156,7 @@ def test_fetched_pip_is_used_offline(
     result = _collect(make_settings(), mock_wheel.path).raise_for_status()
     assert result.task_group is not None
     assert "pip==24.0\n" in (result.task_group.pip_freeze or "")
-    assert result.warnings == []
+    assert result.warnings == [FAST_VENV_SIZE_WARNING]  # no note on pip
     assert f"{cache}/pip-wheels/pip-24.0-py3-none-any.whl" in result.log
 
 

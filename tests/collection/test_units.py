@@ -187,6 +187,26 @@ def test_existing_folder_is_kept(settings: CollectionSettings) -> None:
     assert (result.status, result.stage) == ("failed", "paths")
     assert result.error == f"{folder.as_posix()} already exists."
     assert (folder / "keep-me").read_text() == "mine"
+    assert not any("already owns" in warning for warning in result.warnings)
+
+
+def test_a_collected_task_group_gets_the_servers_duplicate_answer_as_a_warning(
+    settings: CollectionSettings,
+) -> None:
+    """The server refuses a duplicate from its database; we find the group by its folder."""
+    folder = settings.tasks_dir / "1" / "fractal-tasks-mock" / "0.0.1"
+    for name in ("venv", "scripts"):
+        (folder / name).mkdir(parents=True)
+    result = _collect(settings, WHEEL)
+    assert (result.stage, result.error) == ("paths", f"{folder.as_posix()} already exists.")
+    assert result.warnings == [
+        f"{folder.as_posix()} holds a collected task group. fractal-server 2.14.5 refuses this "
+        "collection before it looks at the folder, for the task group its database holds: "
+        "\"User '<your email>' already owns a task group with name='fractal-tasks-mock' and "
+        "version='0.0.1'.\" (with a note on that collection's status). pytest-taskcollect "
+        "keeps no database, so it reports the folder, as the server does for a folder without "
+        "a task group."
+    ]
 
 
 def test_prepare_tasks_metadata_and_file_check(tmp_path: Path) -> None:

@@ -6,6 +6,11 @@ already exists."). So that the refusal can say what the folder is and how to cle
 collection writes ``MARKER_NAME`` (its process id, host and start time) into the folder it has
 just created and deletes it when it succeeds; a failed or interrupted collection removes the
 whole folder. A folder that still holds the marker is one whose collection did not finish.
+
+A folder without the marker that holds a ``venv`` and a ``scripts`` folder is a collected task
+group. The server would refuse a second collection of it earlier, from its database ("User
+'<email>' already owns a task group ..."); we keep no database, so the refusal is the folder's,
+and the result says what the server would answer (``explain_collected_folder``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,13 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["MARKER_NAME", "explain_existing_folder", "mark_unfinished", "unmark"]
+__all__ = [
+    "MARKER_NAME",
+    "explain_collected_folder",
+    "explain_existing_folder",
+    "mark_unfinished",
+    "unmark",
+]
 
 MARKER_NAME = ".taskcollect-unfinished.json"
 
@@ -70,4 +81,24 @@ def explain_existing_folder(folder: str | Path) -> str | None:
         f"{folder} is left over from a collection that did not finish ({where}: it was "
         "killed before it could clean up). fractal-server keeps such a folder too and refuses "
         f"to collect into it: remove it ({remove}) and collect again."
+    )
+
+
+def explain_collected_folder(
+    folder: str | Path, *, pkg_name: str, version: str, release: str
+) -> str | None:
+    """What fractal-server ``release`` answers instead, when ``folder`` holds a collected task
+    group (``None`` for any other folder)."""
+    path = Path(folder)
+    if (path / MARKER_NAME).exists() or not all(
+        (path / name).is_dir() for name in ("venv", "scripts")
+    ):
+        return None
+    return (
+        f"{folder} holds a collected task group. fractal-server {release} refuses this "
+        "collection before it looks at the folder, for the task group its database holds: "
+        f"\"User '<your email>' already owns a task group with name='{pkg_name}' and "
+        f"version='{version}'.\" (with a note on that collection's status). pytest-taskcollect "
+        "keeps no database, so it reports the folder, as the server does for a folder without "
+        "a task group."
     )

@@ -18,21 +18,25 @@ Each template becomes an ``EmulatedScript``: real subprocesses with argument lis
 shell), the script's stdout/stderr composed as bash would, and the server's error message on
 failure. Two modes (``CollectionSettings.mode``):
 
-* ``"faithful"``: every pip command of the templates runs (upgrade, setuptools, install, pins,
-  freeze, five ``pip show``).
-* ``"fast"`` (default): the same venv and the same install, but a pip call is skipped when its
-  outcome is provably known, and the log says so: the release's pip upgrade when offline (the
-  venv is created with the pip, and setuptools, that upgrade would install, ``pip_seed``, and
-  pip's output for it is written), ``pip install setuptools`` when setuptools is already
-  installed, and ``pip show``/``pip freeze`` when ``dist_info.scan_environment`` can reproduce
-  their output from the installed metadata. With ``reuse_venvs``, a later collection of the
-  same inputs, in any process, rebuilds the first one's venv from the persistent store
-  (``venv_cache``). Results (task group, tasks, freeze, errors, log) are those of faithful mode.
+* ``"faithful"``: every command of the templates runs: ``python -m venv --copies``, then every
+  pip command (upgrade, setuptools, install, pins, freeze, ``pip show``).
+* ``"fast"`` (default): the same installed packages, but the venv is made by virtualenv with
+  symlinked seed packages (``venv.create_venv``), and a pip call is skipped when its outcome is
+  provably known, and the log says so: the release's pip upgrade when offline (the venv is
+  created with the pip, and setuptools, that upgrade would install, ``pip_seed``, and pip's
+  output for it is written), ``pip install setuptools`` when setuptools is already installed,
+  and ``pip show``/``pip freeze`` when ``dist_info.scan_environment`` can reproduce their output
+  from the installed metadata. With ``reuse_venvs``, a later collection of the same inputs, in
+  any process, rebuilds the first one's venv from the persistent store (``venv_cache``).
+  Results (status, errors, task group, tasks, freeze, log) are those of faithful mode except,
+  up to 2.18.1 (whose record holds them), ``venv_size_in_kB`` and ``venv_file_number``, which
+  are those of the smaller venv; ``warnings`` says so.
 
 Offline, when the pip the collection ends with is not the one the release stores (its cap, or
 without a cap the newest pip: ``pip_seed``), ``warnings`` says so; the release's pip (and the
 newest setuptools) are taken from the wheels ``taskcollect cache fetch-pip`` stored
 (``pip_wheels``) when the configured sources do not offer them.
+
 """
 
 from __future__ import annotations
@@ -61,7 +65,12 @@ from .dist_info import PipEnvironment, scan_environment
 from .install_lines import InstallHazard, PinList, hazards, jsonb_order, pin_lists
 from .interpreters import InterpreterInfo, probe_interpreter
 from .interrupts import signals_deferred, sigterm_raises
-from .leftovers import explain_existing_folder, mark_unfinished, unmark
+from .leftovers import (
+    explain_collected_folder,
+    explain_existing_folder,
+    mark_unfinished,
+    unmark,
+)
 from .pip_request import (
     RequestRejected,
     TaskGroupPlan,
@@ -81,7 +90,13 @@ from .server_quirks import server_failure_warnings, two_pins_explanation
 from .settings import CollectionSettings
 from .shell_reading import split_words
 from .tasks import TASK_GROUP_ID_FILENAME, check_task_files_exist, prepare_tasks_metadata
-from .venv import bootstrap_wheels, create_venv, venv_size_and_file_number
+from .venv import (
+    FAST_VENV_SIZE_WARNING,
+    bootstrap_wheels,
+    create_venv,
+    server_venv_command,
+    venv_size_and_file_number,
+)
 from .versions import (
     VersionLookupError,
     resolve_package_version,
@@ -405,9 +420,6 @@ class _PipCollection:
             self._remove_created_folder(logged=False)
             raise
         unmark(plan.path)
-        log.info("finalising - START")
-        log.info("finalising - END")
-        log.info("END")
 
     def _remove_created_folder(self, *, logged: bool) -> None:
         """Remove the task-group folder if this collection created it, shielded from a second
@@ -456,9 +468,13 @@ class _PipCollection:
             self.group = self.group.model_copy(update={archive_field(self.profile): wheel_path})
 
     def _explain_existing_folder(self) -> None:
-        """A warning saying how to clear the folder, when it is an unfinished collection's."""
+        """A warning saying how to clear the folder, when it is an unfinished collection's, or
+        what the server answers instead, when it is a collected task group."""
         assert self.plan is not None
-        explanation = explain_existing_folder(self.plan.path)
+        plan = self.plan
+        explanation = explain_existing_folder(plan.path) or explain_collected_folder(
+            plan.path, pkg_name=plan.pkg_name, version=plan.version, release=self.profile.version
+        )
         if explanation is not None:
             self.warnings.append(explanation)
 
@@ -471,7 +487,7 @@ class _PipCollection:
                 prefix=self._prefix,
                 log=self.log,
                 env=self.env,
-                cwd=Path(self.plan.path),
+                cwd=Path(self._cwd),
                 timeout=self.settings.pip_timeout,
                 body=body,
             )
@@ -486,6 +502,7 @@ class _PipCollection:
         assert self.plan is not None
         assert self.group is not None
         self._prefix = f"{int(time.time())}_collect_"
+        Path(self._cwd).mkdir(exist_ok=True)
         self._enter("venv")
         if self.interpreter is None:  # 2.22.10 on: the default version is checked only here
             version = self.plan.python_version
@@ -517,6 +534,8 @@ class _PipCollection:
             script.write_log(f"START create venv in {venv_path}")
             script.add_output(stderr=f"{error}\n")
             raise ScriptExit(127) from error
+        if self.fast and self.profile.venv_size_step:  # the record holds the venv's size
+            self.warnings.append(FAST_VENV_SIZE_WARNING)
         self.cache_key = self._cache_key()
         entry = venv_cache.lookup(self._store, self.cache_key) if self.cache_key else None
         if entry is not None and self._restore(entry):
@@ -531,6 +550,18 @@ class _PipCollection:
             return
         script.write_log(f"START create venv in {venv_path}")
         self.pip_upgrade = self._plan_pip_upgrade()
+        if self.fast:
+            self._create_fast_venv(script, venv_path)
+        else:
+            script.run(server_venv_command(str(self.interpreter), venv_path))
+        script.write_log(f"END   create venv in {venv_path}")
+        script.echo()
+        script.footer()
+        self._script_outputs["1_create_venv.sh"] = (script.stdout, script.stderr)
+
+    def _create_fast_venv(self, script: EmulatedScript, venv_path: str) -> None:
+        """Fast mode's venv: virtualenv with the seed packages (``pip_seed``) linked."""
+        assert self.info is not None
         seeds = self.pip_upgrade.seeds if self.pip_upgrade is not None else {}
         try:
             args = create_venv(
@@ -551,12 +582,17 @@ class _PipCollection:
             f"server command: {self.interpreter} -m venv {venv_path} --copies; "
             f"ran instead ({seeded}): virtualenv {' '.join(args)}"
         )
-        script.write_log(f"END   create venv in {venv_path}")
-        script.echo()
-        script.footer()
-        self._script_outputs["1_create_venv.sh"] = (script.stdout, script.stderr)
 
     # -- script 2: pip install -----------------------------------------------------------------
+
+    @property
+    def _cwd(self) -> str:
+        """Where the scripts' commands run: the group's ``scripts`` folder. The server runs
+        them in its own working folder, outside the tasks folder, so pip prints absolute paths
+        there; ``scripts`` (which the server creates too) is outside ``venv`` and the wheel's
+        folder alike, and holds nothing ``python -m pip`` could pick up from ``sys.path``."""
+        assert self.plan is not None
+        return f"{self.plan.path}/scripts"
 
     @property
     def _venv_python(self) -> str:
@@ -584,7 +620,7 @@ class _PipCollection:
         if self._links is None:
             links = list(self.settings.find_links)
             if not self.settings.uses_pypi:
-                links += [str(wheel) for wheel in bootstrap_wheels(self.info)]
+                links += [str(wheel) for wheel in bootstrap_wheels(self.info, links)]
                 links += [str(wheel) for wheel in server_wheels(self.settings.pip_cap, links)]
             self._links = links
         return list(self._links)
@@ -658,7 +694,7 @@ class _PipCollection:
     def _seeded_upgrade(self, script: EmulatedScript, upgrade: PipUpgrade) -> None:
         """The upgrade command's output, its outcome already in the venv (``pip_seed``)."""
         assert self.plan is not None
-        cwd = self.plan.path
+        cwd = self._cwd
         if upgrade.seeds:
             installed = ", ".join(
                 f"{step.project} {step.target} from {step.wheel}"
@@ -711,7 +747,7 @@ class _PipCollection:
 
     def _upgrade_pip_capped(self, script: EmulatedScript, cap: str) -> None:
         assert self.plan is not None
-        site = _display_path(str(self._site_packages), self.plan.path)
+        site = _display_path(str(self._site_packages), self._cwd)
         predictable = self.fast and self._pip_output_is_predictable()
         if self.pip_upgrade is not None:
             self._seeded_upgrade(script, self.pip_upgrade)
@@ -828,7 +864,7 @@ class _PipCollection:
         if self._scanned is None or self._scanned[0] != listing:
             environment = scan_environment(
                 venv_path=self.plan.venv_path,
-                cwd=self.plan.path,
+                cwd=self._cwd,
                 info=self.info,
                 pip_version=_installed_version(self._site_packages, "pip"),
             )
@@ -1011,22 +1047,19 @@ class _PipCollection:
             ),
         )
         log.info("_prepare_tasks_metadata - end")
-        log.info("create_db_tasks_and_update_task_group - start")
-        log.info("create_db_tasks_and_update_task_group - end")
+        # Every release stores the activity log for the last time here: what it logs next
+        # (the database updates, "finalising", "END") reaches its log file only.
         self._store_environment()
         self.tasks = tasks
 
     def _store_environment(self) -> None:
         """The final update: the freeze (``pip_freeze``, then ``env_info``) and, up to 2.18.1,
-        the venv's size, under the release's log label."""
+        the venv's size."""
         assert self.group is not None
-        label = self.profile.record_update_log_label
-        self.log.info(f"{label} - start")
         update: dict[str, object] = {environment_field(self.profile): self.pip_freeze}
         if self.venv_size is not None:
             update |= {"venv_size_in_kB": self.venv_size[0], "venv_file_number": self.venv_size[1]}
         self.group = self.group.model_copy(update=update)
-        self.log.info(f"{label} - end")
 
     # -- venv reuse ----------------------------------------------------------------------------
 

@@ -267,7 +267,6 @@ def run_script(
     try:
         value = body(script)
     except ScriptExit as exit_:
-        _log_outcome(log, script, exit_.returncode)
         log.debug(f"ERROR in subprocess call to '{command}'")
         raise RuntimeError(
             f"Command {command} failed.\nreturncode={exit_.returncode}\n"
@@ -275,7 +274,6 @@ def run_script(
         ) from None
     _log_outcome(log, script, 0)
     log.debug(f"END   subprocess call to '{command}'")
-    log.debug(f"Standard output of '{command}':\n{script.stdout}")
     log.debug(f"_customize_and_run_template {template} - END")
     return value, script.stdout
 

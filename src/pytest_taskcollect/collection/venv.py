@@ -1,23 +1,30 @@
 """Creating the task group's venv, its offline bootstrap wheels, and measuring it.
 
-The server runs ``python -m venv <venv> --copies``: ``ensurepip`` installs the pip (and, up to
-Python 3.11, the setuptools) bundled with that interpreter, taking about 4 s here. We create
-the venv with ``virtualenv`` instead, seeded with **the same wheels** (``--pip <ensurepip's
-version>``, ``--setuptools <ensurepip's version>`` or none) and ``--symlink-app-data``: the
-seeded packages are symlinks into virtualenv's shared, byte-compiled app-data image, which makes
-creation take tens of milliseconds and every later pip call start fast. The installed packages,
-and so ``pip freeze``, are those of the server's venv; the venv's files are not (symlinks instead
-of copies), so ``venv_size_in_kB`` and ``venv_file_number`` are smaller than the server's.
+The server runs ``python -m venv <venv> --copies`` (``1_create_venv.sh``): ``ensurepip``
+installs, and byte-compiles, the pip (and, up to Python 3.11, the setuptools) bundled with that
+interpreter, which takes about 4 s here. What the venv holds decides the task group's
+``venv_size_in_kB`` and ``venv_file_number`` (``du -sk`` and ``find -type f | wc -l``), so:
 
-When fast mode knows that the release's upgrade command (``pip install "pip<=<cap>" --upgrade``,
-or ``pip install pip setuptools --upgrade``) would install a newer pip (or setuptools) from the
-sources (``pip_seed``), the venv is seeded with those instead.
+* faithful mode runs exactly that command (``server_venv_command``): the numbers are the
+  server's (checked against a running fractal-server by ``tests/server``);
+* fast mode creates the venv with ``virtualenv`` instead (``create_venv``), seeded with **the
+  same wheels** (``--pip <ensurepip's version>``, ``--setuptools <ensurepip's version>`` or
+  none) and ``--symlink-app-data``: the seeded packages are symlinks into virtualenv's shared,
+  byte-compiled app-data image, which makes creation take tens of milliseconds and every later
+  pip call start fast. When fast mode knows that the release's upgrade command (``pip install
+  "pip<=<cap>" --upgrade``, or ``pip install pip setuptools --upgrade``) would install a newer
+  pip (or setuptools) from the sources (``pip_seed``), the venv is seeded with those instead.
+  The installed packages, and so ``pip freeze``, are those of the server's venv; the venv's
+  files are not (symlinks instead of copies, other activation scripts), so its
+  ``venv_size_in_kB`` and ``venv_file_number`` are smaller than the server's, and the result
+  says so (``FAST_VENV_SIZE_WARNING``) where the release stores them.
 
-Offline, the ``ensurepip`` wheels also stand in for PyPI in the server's
-``pip install "pip<=24.0" --upgrade`` (the bundled pips of 3.9 to 3.12, 23.0.1 to 23.2.1,
-satisfy the cap; a ``pip-24.0`` wheel in ``find_links`` makes the upgrade real), and
-virtualenv's embedded setuptools stands in for PyPI's in ``pip install setuptools`` on Python
-3.12+, whose venvs have none.
+Offline, a project that none of the configured sources offers is taken from this machine
+(``bootstrap_wheels``): ``ensurepip``'s pip (the bundled pips of 3.9 to 3.12, 23.0.1 to 23.2.1,
+satisfy the server's ``pip<=24.0``), ``ensurepip``'s setuptools and virtualenv's embedded
+setuptools (which stands in for PyPI's in ``pip install setuptools`` on Python 3.12+, whose
+venvs have none). A source that offers them (a ``pip-24.0`` wheel makes the upgrade real) is
+used alone, so pip's ``Looking in links:`` line is the one the server would print.
 """
 
 from __future__ import annotations
@@ -32,21 +39,62 @@ import virtualenv
 from virtualenv.seed.wheels.embed import get_embed_wheel
 
 from .interpreters import InterpreterInfo
+from .versions import archive_name_and_version, filenames_at
 
-__all__ = ["bootstrap_wheels", "create_venv", "venv_size_and_file_number"]
+__all__ = [
+    "FAST_VENV_SIZE_WARNING",
+    "bootstrap_wheels",
+    "create_venv",
+    "offered_projects",
+    "server_venv_command",
+    "venv_size_and_file_number",
+]
+
+FAST_VENV_SIZE_WARNING = (
+    "venv_size_in_kB and venv_file_number differ from fractal-server's: fast mode creates the "
+    "venv with virtualenv, its seed packages (pip, setuptools) linked from a shared cache (a "
+    "reused venv's files from the venv store), where the server runs `python -m venv "
+    "--copies`, which copies them; the numbers here are those of this smaller venv. Use "
+    'CollectionSettings(mode="faithful") for the server\'s numbers.'
+)
+"""The note a fast-mode result carries in ``warnings`` (every other field is the server's)."""
 
 _virtualenv_lock = threading.Lock()
 
 
-def bootstrap_wheels(info: InterpreterInfo) -> list[Path]:
-    """Wheels added to the offline sources: ensurepip's pip/setuptools, virtualenv's setuptools."""
+def server_venv_command(interpreter: str, venv_path: str) -> list[str]:
+    """``1_create_venv.sh``'s command: ``<python> -m venv <venv> --copies``."""
+    return [interpreter, "-m", "venv", venv_path, "--copies"]
+
+
+def offered_projects(links: list[str]) -> set[str] | None:
+    """Canonical names of the projects local find-links entries offer (``None`` when an entry
+    is a remote URL, whose content we do not fetch for this)."""
+    projects = set()
+    for link in links:
+        if "://" in link and not link.startswith("file://"):
+            return None
+        for filename in filenames_at(link):
+            parsed = archive_name_and_version(filename)
+            if parsed is not None:
+                projects.add(parsed[0])
+    return projects
+
+
+def bootstrap_wheels(info: InterpreterInfo, links: list[str] | None = None) -> list[Path]:
+    """Wheels added to the offline sources for pip and setuptools, unless ``links`` (the
+    configured find-links) already offer that project: ensurepip's pip/setuptools and
+    virtualenv's embedded setuptools."""
+    offered = offered_projects(links or []) or set()
     wheels = []
     for project in ("pip", "setuptools"):
+        if project in offered:
+            continue
         bundled = info.bundled(project)
         if bundled is not None:
             wheels.append(bundled[1])
     embedded = get_embed_wheel("setuptools", info.major_minor)
-    if embedded is not None:
+    if embedded is not None and "setuptools" not in offered:
         wheels.append(Path(embedded.path))
     return wheels
 

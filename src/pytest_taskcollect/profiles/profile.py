@@ -89,7 +89,6 @@ class ServerProfile:
     task_columns: tuple[str, ...]
     activity_columns: tuple[str, ...]
     task_group_log_dump: LogDump
-    record_update_log_label: str
     # pixi
     pixi_lockfile_form_field: LockfileField
     pixi_version_unavailable_message: str

@@ -543,16 +543,6 @@ SWITCHES: tuple[Switch[Any], ...] = (
             ("2.16.0", LogDump.SORTED_WITHOUT_ENV_INFO),
         ),
     ),
-    Switch(
-        "record_update_log_label",
-        "The INFO lines '<label> - start' / '<label> - end' around the final record update.",
-        "wheels (2.15.0, 2.18.2)",
-        (
-            ("2.14.5", "Add pip_freeze, venv_size and venv_file_number to TaskGroupV2"),
-            ("2.15.0", "Add env_info, venv_size and venv_file_number to TaskGroupV2"),
-            ("2.18.2", "Add env_info to TaskGroupV2"),
-        ),
-    ),
     # --- pixi -----------------------------------------------------------------------------------
     Switch(
         "pixi_lockfile_form_field",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticKnownError
 
 from ._types import AbsolutePathStr, NonEmptyStr
 
@@ -22,7 +22,9 @@ __all__ = ["AbsolutePathStrNotNone", "NonEmptyStrNotNone", "not_none"]
 
 def _reject_none(value: Any) -> Any:
     if value is None:
-        raise PydanticCustomError("string_type", "Input should be a valid string")
+        # A known error type (not a custom one): its message then ends with pydantic's
+        # "For further information visit ..." line, as the server's does.
+        raise PydanticKnownError("string_type")
     return value
 
 
