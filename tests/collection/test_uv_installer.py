@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -87,9 +88,9 @@ def uv_index(
 
 
 def _tree(venv: Path) -> dict[str, bytes]:
-    """Every file and symlink of a venv, by relative path: content with the venv's own path
-    replaced (shebangs, ``pyvenv.cfg``, ``direct_url.json``); for ``.pyc`` files the header's
-    source mtime and size are dropped (they differ between any two installs)."""
+    """Every file and symlink of a venv, by relative path: permissions and content, the venv's
+    own path replaced (shebangs, ``pyvenv.cfg``, ``direct_url.json``); for ``.pyc`` files the
+    header's source mtime and size are dropped (they differ between any two installs)."""
     tasks_dir = str(venv.parents[3]).encode()
     tree = {}
     for root, folders, files in os.walk(venv):
@@ -102,7 +103,8 @@ def _tree(venv: Path) -> dict[str, bytes]:
             data = path.read_bytes()
             if name.endswith(".pyc"):
                 data = data[:8] + data[16:]
-            tree[relative] = data.replace(tasks_dir, b"<TASKS>")
+            mode = oct(stat.S_IMODE(path.stat().st_mode)).encode()
+            tree[relative] = mode + b" " + data.replace(tasks_dir, b"<TASKS>")
     return tree
 
 
