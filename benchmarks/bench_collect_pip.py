@@ -21,6 +21,8 @@ For each:
   --all``, script 4's ``pip show`` calls (five for 2.14.5, two for 2.26.0) and, for 2.14.5,
   ``du -sk`` and ``find -type f``;
 * **cold**: ``collect_pip`` (fast mode) with an empty venv store, in this process;
+* **cold, uv**: the same with ``installer="uv"`` (uv's own wheel cache, in the user cache dir,
+  filled by the warm-up run; skipped when no uv executable is found);
 * **repeat**: the same inputs again into a new tasks dir, in this process (the stored venv is
   linked and relocated);
 * **cross-process repeat**: the same, in a new Python process (as a pytest-xdist worker or the
@@ -63,6 +65,7 @@ from pytest_taskcollect.collection.pip_wheels import fetch_pip_wheels, stored_wh
 from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
 from pytest_taskcollect.collection.user_cache import default_cache_dir, pip_wheels_dir
+from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
 from pytest_taskcollect.profiles.switches import PipShowStyle
 from pytest_taskcollect.schemas import TaskCollectPipV2
@@ -175,7 +178,8 @@ def timed_collection(settings: CollectionSettings, case: Case, *, expect_reuse: 
         "env_info"
     )
     assert f"pip=={case.pip}\n" in (freeze or ""), "not the server's pip"
-    assert not result.warnings, result.warnings
+    expected = [UV_LOG_WARNING] if settings.installer == "uv" else []
+    assert result.warnings == expected, result.warnings
     clean(settings.tasks_dir)
     return elapsed
 
@@ -196,8 +200,9 @@ def cross_process(settings: CollectionSettings, case: Case) -> float:
 def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
     python = running_interpreter()
 
-    def settings(name: str) -> CollectionSettings:
+    def settings(name: str, installer: str = "pip") -> CollectionSettings:
         return CollectionSettings(
+            installer=installer,
             tasks_dir=base / name,
             python_interpreters={running_python_version(): python},
             find_links=case.links,
@@ -205,13 +210,19 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
             server_version=case.server_version,
         )
 
-    def cold() -> float:
+    def cold(installer: str = "pip") -> float:
         venv_cache.clear(base / "store")
         os.sync()
-        return timed_collection(settings("cold"), case, expect_reuse=False)
+        return timed_collection(settings("cold", installer), case, expect_reuse=False)
 
     warm_up = cold()  # the seeded pip's app-data image, the wheel digests
-    kinds: dict[str, Callable[[], float]] = {
+    kinds: dict[str, Callable[[], float]] = {}
+    uv_warm_up = None
+    if find_uv() is not None:
+        uv_warm_up = cold("uv")  # uv's wheel cache
+        kinds["cold, uv"] = lambda: cold("uv")
+    # The repeats reuse the venv stored by the last cold run: pip's (the store keys on it).
+    kinds |= {
         "cold": cold,
         "repeat": lambda: timed_collection(settings("repeat"), case, expect_reuse=True),
         "cross-process repeat": lambda: cross_process(settings("process"), case),
@@ -222,10 +233,14 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
     baseline = statistics.median(server)
     print(f"\n{case.label}, fractal-server {case.server_version}, pip {case.pip}")
     print(f"  (first cold run, warming up: {warm_up:.0f} ms)")
+    if uv_warm_up is not None:
+        print(f"  (first cold run with uv, filling uv's wheel cache: {uv_warm_up:.0f} ms)")
+    else:
+        print("  (cold, uv: skipped, no uv executable found)")
     print(f"  {'server sequence (baseline)':<28} {summary(server)}")
     for name, values in times.items():
         ratio = statistics.median(values) / baseline
-        target = 0.15 if name == "cold" else 0.05
+        target = 0.15 if name.startswith("cold") else 0.05
         print(f"  {name:<28} {summary(values)}  ratio {ratio:.3f} (target <= {target})")
 
 

@@ -43,7 +43,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -90,6 +92,7 @@ from .server_quirks import server_failure_warnings, two_pins_explanation
 from .settings import CollectionSettings
 from .shell_reading import split_words
 from .tasks import TASK_GROUP_ID_FILENAME, check_task_files_exist, prepare_tasks_metadata
+from .uv_installer import UV_LOG_WARNING, UvInstall, find_uv, simple_shebang
 from .venv import (
     FAST_VENV_SIZE_WARNING,
     bootstrap_wheels,
@@ -646,6 +649,75 @@ class _PipCollection:
             *requirements,
         ]
 
+    def _uses_uv(self) -> bool:
+        """Whether uv installs (``installer="uv"``, fast mode, uv found, a plain shebang)."""
+        return (
+            self.fast
+            and self.settings.installer == "uv"
+            and find_uv() is not None
+            and simple_shebang(self._venv_python)
+        )
+
+    def _uv(self) -> UvInstall | None:
+        """uv for this collection's installs, when ``installer="uv"`` and it can be used."""
+        assert self.plan is not None
+        if not self.fast or self.settings.installer != "uv":
+            return None
+        uv = find_uv()
+        reason = None
+        if uv is None:
+            reason = "no uv executable was found (on PATH or as the `uv` package)"
+        elif not simple_shebang(self._venv_python):
+            reason = (
+                "the venv's python path has a space or is too long for a plain shebang, so "
+                "pip writes console scripts with a /bin/sh trampoline that we do not reproduce"
+            )
+        if reason is not None:
+            warning = f"installer='uv' not used: {reason}; pip installed the package."
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+            return None
+        assert uv is not None
+        return UvInstall(
+            uv=uv,
+            venv_path=Path(self.plan.venv_path),
+            site_packages=self._site_packages,
+            env=self.env,
+            cwd=Path(self.plan.path),
+            timeout=self.settings.pip_timeout,
+        )
+
+    def _install(self, script: EmulatedScript, *requirements: str) -> None:
+        """``pip install <requirements>`` with the configured sources, by pip or by uv.
+
+        With uv, what it installed is rewritten into pip's (``uv_installer``) and its output
+        stands in for pip's (``warnings`` says so). When uv fails, pip runs the same command,
+        so the failure is pip's, with pip's message.
+        """
+        uv = self._uv()
+        if uv is None:
+            script.run(self._pip_install(*requirements))
+            return
+        argv = uv.argv(self._index_arguments(), requirements)
+        self.log.note(f"installer uv, instead of pip: {shlex.join(argv)}")
+        try:
+            proc = uv.run(self._index_arguments(), requirements)
+        except subprocess.TimeoutExpired as error:
+            script.add_output(
+                stderr=f"pytest-taskcollect: killed after {self.settings.pip_timeout} s: {error}\n"
+            )
+            raise ScriptExit(124) from error
+        if proc.returncode != 0:
+            self.log.note(
+                f"uv failed (exit {proc.returncode}); pip runs the same install for pip's "
+                "output and error"
+            )
+            script.run(self._pip_install(*requirements))
+            return
+        script.add_output(proc.stdout, proc.stderr)
+        if UV_LOG_WARNING not in self.warnings:
+            self.warnings.append(UV_LOG_WARNING)
+
     def _looking_in(self) -> str:
         """The "Looking in ..." lines pip prints for an install with these sources."""
         lines = []
@@ -790,6 +862,8 @@ class _PipCollection:
         if self.reused is not None:
             script.add_output(*self.reused.replay("2_pip_install.sh", self._relocations()))
             self._warn_about_pip()
+            if self._uses_uv():
+                self.warnings.append(UV_LOG_WARNING)
             return
         install = self.plan.pip_install_string(self.wheel_path)
         lists = pin_lists(self.profile, self.plan.pins)
@@ -801,7 +875,7 @@ class _PipCollection:
         if sequence is PinInstall.WITH_PACKAGE:
             both = f"INSTALL_STRING={install} and PINNED_PACKAGE_LIST={lists[0].reading.value}"
             script.write_log(f"START install with {both}")
-            script.run(self._pip_install(install, *lists[0].arguments))
+            self._install(script, install, *lists[0].arguments)
             script.write_log(f"END   install with {both}")
             script.echo()
         else:
@@ -809,7 +883,7 @@ class _PipCollection:
             precheck = sequence is PinInstall.PRECHECK_THEN_QUOTED_LIST
             label = "" if precheck else "with INSTALL_STRING="
             script.write_log(f"START install {label}{install}")
-            script.run(self._pip_install(install))
+            self._install(script, install)
             script.write_log(f"END   install {label}{install}")
             script.echo()
         if sequence is PinInstall.PRECHECK_THEN_QUOTED_LIST:
@@ -829,7 +903,7 @@ class _PipCollection:
             return
         self._enter("pins")
         script.write_log(f"START install with {pins.variable}={value}")
-        script.run(self._pip_install(*pins.arguments))
+        self._install(script, *pins.arguments)
         script.write_log(f"END install with {pins.variable}={value}")
         script.echo()
 
@@ -848,7 +922,7 @@ class _PipCollection:
         script.write_log(
             f"All packages in {value} are already installed, proceed with specific versions."
         )
-        script.run(self._pip_install(value))
+        self._install(script, value)
         script.write_log(f"END installing pinned versions {value}")
 
     # -- scripts 3 and 4: pip freeze, pip show -------------------------------------------------
@@ -1082,6 +1156,7 @@ class _PipCollection:
             info=self.info,
             settings=self.settings,
             find_links=self._find_links(),
+            installer="uv" if self._uses_uv() else "pip",
         )
 
     def _restore(self, entry: venv_cache.CachedVenv) -> bool:

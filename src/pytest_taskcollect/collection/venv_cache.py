@@ -279,6 +279,7 @@ def cache_key(
     info: InterpreterInfo,
     settings: CollectionSettings,
     find_links: list[str],
+    installer: str = "pip",
 ) -> str | None:
     """A key for everything the venv's content depends on, ``None`` when not cacheable.
 
@@ -309,6 +310,7 @@ def cache_key(
         if wheel is None
         else [wheel.filename, hashlib.sha256(wheel.contents).hexdigest()],
         "pip_cap": settings.pip_cap,
+        "installer": installer,
         "pip_cache_dir": str(settings.pip_cache_dir) if settings.pip_cache_dir else None,
         "find_links": [
             [None if _SAFE_PATH.fullmatch(link) else link, fingerprint]
