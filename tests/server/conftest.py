@@ -113,7 +113,8 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 
 @pytest.fixture(scope="session")
 def server_find_links(server_root: Path) -> Path:
-    """The one package source of both sides (pip 24.0, setuptools, the tests' dependencies)."""
+    """The one package source of both sides (pip 24.0 and 26.3, setuptools, the tests'
+    dependencies)."""
     try:
         return fill_find_links(server_root / "links")
     except pytest.skip.Exception as skipped:

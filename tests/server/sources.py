@@ -1,11 +1,13 @@
 """The package sources both sides of a differential test install from.
 
 The server's pip and our runner get exactly one find-links folder and no index. So that the
-server's record is the one a real deployment makes (it upgrades to ``pip<=24.0`` and, on Python
-3.12+, installs setuptools from PyPI), the folder offers ``pip 24.0`` and a ``setuptools``
-wheel, downloaded once from the package index into a persistent cache
-(``<oracle dir>/wheels``, next to the server venvs) and copied from there afterwards. Without
-the cache and without the index the real-server tests are skipped, with the reason.
+server's record is the one a real deployment makes (up to 2.15.7 it upgrades to ``pip<=24.0``,
+from 2.16.0 to the newest pip, and it installs setuptools from PyPI), the folder offers
+``pip 24.0``, the newest pip when this was written (26.3: newer than every interpreter's bundled
+pip, 24.2 on Python 3.13 included) and a ``setuptools`` wheel, downloaded once from the package
+index into a persistent cache (``<oracle dir>/wheels``, next to the server venvs) and copied from
+there afterwards. Without the cache and without the index the real-server tests are skipped,
+with the reason.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = ["SOURCE_WHEELS", "bootstrap_wheel_cache", "fill_find_links"]
 
 SOURCE_WHEELS = {
     "pip-24.0-py3-none-any.whl": "pip==24.0",
+    "pip-26.3-py3-none-any.whl": "pip==26.3",
     "setuptools-80.9.0-py3-none-any.whl": "setuptools==80.9.0",
 }
 """The wheels of the shared find-links folder and the requirement that downloads each."""
