@@ -66,6 +66,7 @@ from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
 from pytest_taskcollect.collection.user_cache import default_cache_dir, pip_wheels_dir
 from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
+from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
 from pytest_taskcollect.profiles.switches import PipShowStyle
 from pytest_taskcollect.schemas import TaskCollectPipV2
@@ -178,7 +179,8 @@ def timed_collection(settings: CollectionSettings, case: Case, *, expect_reuse: 
         "env_info"
     )
     assert f"pip=={case.pip}\n" in (freeze or ""), "not the server's pip"
-    expected = [UV_LOG_WARNING] if settings.installer == "uv" else []
+    expected = [FAST_VENV_SIZE_WARNING] if settings.profile.venv_size_step else []
+    expected += [UV_LOG_WARNING] if settings.installer == "uv" else []
     assert result.warnings == expected, result.warnings
     clean(settings.tasks_dir)
     return elapsed
