@@ -21,8 +21,11 @@ For each:
   --all``, script 4's ``pip show`` calls (five for 2.14.5, two for 2.26.0) and, for 2.14.5,
   ``du -sk`` and ``find -type f``;
 * **cold**: ``collect_pip`` (fast mode) with an empty venv store, in this process;
-* **cold, uv**: the same with ``installer="uv"`` (uv's own wheel cache, in the user cache dir,
-  filled by the warm-up run; skipped when no uv executable is found);
+* **cold, uv, empty caches**: the same with ``installer="uv"``, the user cache dir (uv's wheel
+  cache, the bytecode cache) a new empty folder each time (skipped, as the next row, when no uv
+  executable is found);
+* **cold, uv**: the same with uv's wheel cache and the bytecode cache (modules compiled by an
+  earlier uv install: ``bytecode_cache``), in the user cache dir, filled by a warm-up run;
 * **repeat**: the same inputs again into a new tasks dir, in this process (the stored venv is
   linked and relocated);
 * **cross-process repeat**: the same, in a new Python process (as a pytest-xdist worker or the
@@ -64,7 +67,11 @@ from pytest_taskcollect.collection import CollectionSettings, collect_pip, venv_
 from pytest_taskcollect.collection.pip_wheels import fetch_pip_wheels, stored_wheels
 from pytest_taskcollect.collection.scripts import pip_environment
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
-from pytest_taskcollect.collection.user_cache import default_cache_dir, pip_wheels_dir
+from pytest_taskcollect.collection.user_cache import (
+    ENV_VARIABLE,
+    default_cache_dir,
+    pip_wheels_dir,
+)
 from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
 from pytest_taskcollect.collection.venv import FAST_VENV_SIZE_WARNING
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
@@ -217,11 +224,25 @@ def measure(case: Case, base: Path, runs: int, server_runs: int) -> None:
         os.sync()
         return timed_collection(settings("cold", installer), case, expect_reuse=False)
 
+    def first_ever_uv() -> float:
+        """A cold uv collection with empty user caches (uv's wheels, compiled modules)."""
+        saved = os.environ.get(ENV_VARIABLE)
+        os.environ[ENV_VARIABLE] = tempfile.mkdtemp(prefix="user-cache-", dir=base)
+        try:
+            return cold("uv")
+        finally:
+            shutil.rmtree(os.environ[ENV_VARIABLE], ignore_errors=True)
+            if saved is None:
+                del os.environ[ENV_VARIABLE]
+            else:
+                os.environ[ENV_VARIABLE] = saved
+
     warm_up = cold()  # the seeded pip's app-data image, the wheel digests
     kinds: dict[str, Callable[[], float]] = {}
     uv_warm_up = None
     if find_uv() is not None:
-        uv_warm_up = cold("uv")  # uv's wheel cache
+        kinds["cold, uv, empty caches"] = first_ever_uv
+        uv_warm_up = cold("uv")  # uv's wheel cache, the compiled modules
         kinds["cold, uv"] = lambda: cold("uv")
     # The repeats reuse the venv stored by the last cold run: pip's (the store keys on it).
     kinds |= {

@@ -3,7 +3,12 @@ which release's pip ``fetch-pip`` is for."""
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
+from pathlib import Path
+
 from pytest_taskcollect import TaskPackageFactory
+from pytest_taskcollect.collection.bytecode_cache import BytecodeCache
 
 from .conftest import Run
 
@@ -36,3 +41,30 @@ def test_fetch_pip_takes_a_supported_release(taskcollect: Run) -> None:
     assert "2.14.5" in refused.stderr
     assert "2.26.0" in refused.stderr
     assert refused.stdout == ""
+
+
+def test_info_and_clear_cover_the_bytecode_cache(taskcollect: Run, tmp_path: Path) -> None:
+    """The modules compiled after uv installs (``bytecode/``) are listed and cleared."""
+    source = tmp_path / "site" / "mod.py"
+    source.parent.mkdir()
+    source.write_text("def f():\n    return 1\n")
+    cache = BytecodeCache(
+        tmp_path / "taskcollect-cache" / "bytecode", importlib.util.MAGIC_NUMBER.hex()
+    )
+
+    def compile_file(sources: list[Path]) -> dict[str, str]:
+        assert compileall.compile_file(str(source), force=True, quiet=2)
+        return {str(source): importlib.util.cache_from_source(str(source))}
+
+    cache.compile(
+        [source], lambda path: Path(importlib.util.cache_from_source(str(path))), compile_file
+    )
+    info = taskcollect("cache", "info")
+    assert info.returncode == 0, info.stderr
+    assert "bytecode: 1 modules, 0.0 MB" in info.stdout
+
+    cleared = taskcollect("cache", "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "bytecode: removed 1 modules" in cleared.stdout
+    assert not (tmp_path / "taskcollect-cache" / "bytecode").exists()
+    assert "bytecode: 0 modules" in taskcollect("cache", "info").stdout

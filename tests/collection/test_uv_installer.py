@@ -5,7 +5,10 @@ Skipped when no uv executable is found: ``pip install uv`` (or uv on ``PATH``) r
 
 from __future__ import annotations
 
+import base64
+import csv
 import dataclasses
+import hashlib
 import os
 import re
 import stat
@@ -18,7 +21,9 @@ import pytest
 
 from pytest_taskcollect import BuiltWheel, FrozenMap, TaskPackageFactory, get_preset, get_profile
 from pytest_taskcollect.collection import CollectionResult, CollectionSettings, collect_pip
+from pytest_taskcollect.collection.bytecode_cache import default_bytecode_cache
 from pytest_taskcollect.collection.scripts import pip_environment
+from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
 from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
 from pytest_taskcollect.factory.cache import WheelCache
 
@@ -87,6 +92,20 @@ def uv_index(
     return folder, factory(spec)
 
 
+def _record_without_path_hashes(record: bytes, site_packages: Path, tasks_dir: bytes) -> bytes:
+    """RECORD with the hash of each file that holds the tasks folder (scripts,
+    ``direct_url.json``: their content is compared with that folder replaced) replaced by
+    whether it is that file's hash."""
+    rows = []
+    for row in csv.reader(record.decode().splitlines()):
+        target = site_packages / row[0]
+        if row[1] and target.is_file() and tasks_dir in (data := target.read_bytes()):
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            row[1] = "<its hash>" if row[1] == f"sha256={digest.decode()}" else "<wrong hash>"
+        rows.append(",".join(row))
+    return "\n".join(rows).encode()
+
+
 def _tree(venv: Path) -> dict[str, bytes]:
     """Every file and symlink of a venv, by relative path: permissions and content, the venv's
     own path replaced (shebangs, ``pyvenv.cfg``, ``direct_url.json``); for ``.pyc`` files the
@@ -103,6 +122,8 @@ def _tree(venv: Path) -> dict[str, bytes]:
             data = path.read_bytes()
             if name.endswith(".pyc"):
                 data = data[:8] + data[16:]
+            if name == "RECORD":
+                data = _record_without_path_hashes(data, path.parent.parent, tasks_dir)
             mode = oct(stat.S_IMODE(path.stat().st_mode)).encode()
             tree[relative] = mode + b" " + data.replace(tasks_dir, b"<TASKS>")
     return tree
@@ -116,15 +137,29 @@ def _pip_freeze(result: CollectionResult) -> str:
     return freeze.stdout.replace(str(Path(venv).parents[2]), "<TASKS>")
 
 
+def _record(result: CollectionResult, tmp_path: Path) -> str:
+    """Status, task group and tasks as JSON, the tasks folder (``tasks-<n>``) replaced."""
+    data = result.model_dump_json(include={"status", "task_group", "tasks"})
+    return re.sub(rf"{re.escape(str(tmp_path))}/tasks-\d", "<TASKS>", data)
+
+
+def _bytecode_entries(cache: Path) -> dict[str, int]:
+    """The bytecode cache's entries and their inodes (an entry stored again gets a new one)."""
+    return {str(path): path.stat().st_ino for path in cache.rglob("*") if path.is_file()}
+
+
 @pytest.mark.parametrize("server_version", ["2.14.5", "2.26.0"])
 def test_uv_environment_equals_pips(
     server_version: str,
     uv_index: tuple[Path, BuiltWheel],
     make_settings: Callable[..., CollectionSettings],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Same record, tasks, ``pip freeze --all`` and files (every byte, ``.pyc`` code included)
-    with uv as with pip; 2.26.0 also installs pre- and post-pins."""
+    with uv as with pip, the first time (modules compiled) and again in another folder
+    (modules from the bytecode cache, none compiled); 2.26.0 also installs pre- and post-pins."""
+    monkeypatch.setenv(ENV_VARIABLE, str(tmp_path / "cache"))
     folder, wheel = uv_index
     request: dict[str, object] = {"package_extras": "full"}
     if server_version != "2.14.5":
@@ -133,10 +168,12 @@ def test_uv_environment_equals_pips(
             "pinned_package_versions_post": {"fractal-tasks-dep-a": "0.0.1"},
         }
     results = {}
-    for installer in ("pip", "uv"):
+    entries = {}
+    # tasks-0, tasks-1, tasks-2: paths of one length, so the trees compare with it replaced.
+    for run, installer in enumerate(("pip", "uv", "uv, cached bytecode")):
         settings = make_settings(
-            tasks_dir=tmp_path / "tasks",
-            installer=installer,
+            tasks_dir=tmp_path / f"tasks-{run}",
+            installer=installer.split(",")[0],
             reuse_venvs=False,
             find_links=[folder],
             server_version=server_version,
@@ -147,21 +184,24 @@ def test_uv_environment_equals_pips(
         assert result.task_group is not None
         venv = Path(result.task_group.venv_path)
         results[installer] = (result, _pip_freeze(result), _tree(venv))
-        os.rename(tmp_path / "tasks", tmp_path / f"tasks-{installer}")
-    (pip, pip_freeze, pip_tree), (uv, uv_freeze, uv_tree) = results["pip"], results["uv"]
+        entries[installer] = _bytecode_entries(default_bytecode_cache())
+    assert entries["pip"] == {}
+    assert len(entries["uv"]) > 10
+    assert entries["uv, cached bytecode"] == entries["uv"]  # nothing compiled nor stored
+    pip, pip_freeze, pip_tree = results["pip"]
     assert "taskcollect-cli-dep==1.0\n" in pip_freeze
     assert "fractal-tasks-uv @ file://<TASKS>" in pip_freeze
     assert "#sha256=" in pip_freeze
-    assert uv_freeze == pip_freeze
-    assert uv.model_dump(include={"status", "task_group", "tasks"}) == pip.model_dump(
-        include={"status", "task_group", "tasks"}
-    )
-    assert sorted(uv_tree) == sorted(pip_tree)
-    different = [path for path in pip_tree if uv_tree[path] != pip_tree[path]]
-    assert different == []
+    for installer in ("uv", "uv, cached bytecode"):
+        uv, uv_freeze, uv_tree = results[installer]
+        assert uv_freeze == pip_freeze
+        assert _record(uv, tmp_path) == _record(pip, tmp_path)
+        assert sorted(uv_tree) == sorted(pip_tree)
+        different = [path for path in pip_tree if uv_tree[path] != pip_tree[path]]
+        assert different == [], installer
+        assert "installer uv, instead of pip" in uv.log
+        assert uv.warnings == [*pip.warnings, UV_LOG_WARNING]
     assert any(path.endswith("bin/cli-dep-nested") for path in pip_tree)
-    assert "installer uv, instead of pip" in uv.log
-    assert uv.warnings == [*pip.warnings, UV_LOG_WARNING]
 
 
 def test_uv_failure_is_pips_failure(

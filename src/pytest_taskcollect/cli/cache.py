@@ -1,7 +1,9 @@
 """``taskcollect cache info|clear|fetch-pip``: the persistent cache (``collection.user_cache``).
 
-* ``info``: where the venv store and the fetched pip wheels are, what they hold and their size;
-* ``clear``: empty the venv store (``--pip-wheels`` removes the fetched wheels too);
+* ``info``: where the venv store, the bytecode cache (``installer="uv"``) and the fetched pip
+  wheels are, what they hold and their size;
+* ``clear``: empty the venv store and the bytecode cache (``--pip-wheels`` removes the fetched
+  wheels too);
 * ``fetch-pip``: download, with network, the pip a release installs (``--server-version``: its
   cap's pip, or the newest pip for a release without a cap) and the newest setuptools; without
   ``--server-version``, the pip of every release's cap as well. Offline collections then use
@@ -18,7 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ..collection import venv_cache
+from ..collection import bytecode_cache, venv_cache
 from ..collection.pip_wheels import PipFetchError, fetch_pip_wheels, stored_wheels
 from ..collection.user_cache import default_venv_store, pip_wheels_dir
 from .report import CommandReport, write_log
@@ -46,10 +48,15 @@ def run_cache(args: argparse.Namespace) -> CommandReport:
             f"Venv store {store}: removed {len(info.entries)} venvs "
             f"({_megabytes(info.size)}) and {len(info.leftovers)} leftovers."
         )
+        modules, size = bytecode_cache.clear(bytecode_cache.default_bytecode_cache())
+        report.notes = [
+            f"Bytecode cache {bytecode_cache.default_bytecode_cache()}: removed {modules} "
+            f"modules ({_megabytes(size)})."
+        ]
         if args.pip_wheels:
             wheels = stored_wheels()
             shutil.rmtree(pip_wheels_dir(), ignore_errors=True)
-            report.notes = [f"Fetched pip wheels {pip_wheels_dir()}: removed {len(wheels)}."]
+            report.notes.append(f"Fetched pip wheels {pip_wheels_dir()}: removed {len(wheels)}.")
         return report
     info = venv_cache.store_info(store)
     report.headline = f"Venv store {store}: {len(info.entries)} venvs, {_megabytes(info.size)}" + (
@@ -60,6 +67,11 @@ def run_cache(args: argparse.Namespace) -> CommandReport:
         f"  {key[:16]}  {_megabytes(size):>10}  used {int((now - used) // 60)} min ago"
         for key, size, used in info.entries
     ]
+    modules, size = bytecode_cache.cache_size(bytecode_cache.default_bytecode_cache())
+    report.notes.append(
+        f"Bytecode cache {bytecode_cache.default_bytecode_cache()}: {modules} modules, "
+        f"{_megabytes(size)}"
+    )
     wheels = stored_wheels()
     listed = ", ".join(path.name for path in wheels) if wheels else "none"
     report.notes.append(f"Fetched pip wheels {pip_wheels_dir()}: {listed}")

@@ -63,6 +63,7 @@ from ..schemas.task import TaskCreateBase
 from ..schemas.task_collection import PipRequestBase, UploadedFileBase
 from . import progress, venv_cache
 from .activity_log import ActivityLog
+from .bytecode_cache import BytecodeCache, default_bytecode_cache
 from .dist_info import PipEnvironment, scan_environment
 from .install_lines import InstallHazard, PinList, hazards, jsonb_order, pin_lists
 from .interpreters import InterpreterInfo, probe_interpreter
@@ -678,12 +679,15 @@ class _PipCollection:
                 self.warnings.append(warning)
             return None
         assert uv is not None
+        assert self.info is not None
         return UvInstall(
             uv=uv,
             venv_path=Path(self.plan.venv_path),
             site_packages=self._site_packages,
             env=self.env,
             cwd=Path(self.plan.path),
+            bytecode=BytecodeCache(default_bytecode_cache(), self.info.magic),
+            cache_tag=self.info.cache_tag,
             timeout=self.settings.pip_timeout,
         )
 

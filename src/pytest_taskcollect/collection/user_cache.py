@@ -6,9 +6,12 @@ The root is ``$TASKCOLLECT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/pytest-tas
 * ``venvs/``: the venv store (``venv_cache``), unless ``CollectionSettings.venv_store`` (or the
   pytest plugin: pytest's cache dir) puts it elsewhere;
 * ``pip-wheels/``: the pip and setuptools wheels ``taskcollect cache fetch-pip`` downloaded, which
-  offline collections add to their sources (``pip_wheels``).
+  offline collections add to their sources (``pip_wheels``);
+* ``uv/`` and ``bytecode/``: uv's own cache and the modules compiled after uv installs
+  (``uv_installer``, ``bytecode_cache``), for ``installer="uv"``.
 
-``taskcollect cache info`` shows both, ``taskcollect cache clear`` empties them.
+``taskcollect cache info`` shows them; ``taskcollect cache clear`` empties the venv store and
+the bytecode cache (with ``--pip-wheels``, the fetched wheels too).
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ sources as pip, several times faster; what it leaves differs from pip's in a few
   ``pip freeze`` print ``name @ file:///...whl#sha256=...``, as after pip);
 * console scripts are written with the template of the venv's own pip (distlib's);
 * every installed ``.py`` module is byte-compiled with ``compileall.compile_file(force=True)``,
-  as pip does, and ``RECORD`` is regenerated as pip writes it (the wheel's files with their
-  hashes and sizes, the ``.pyc`` files without, the metadata pip adds, sorted).
+  as pip does (a module compiled by an earlier install comes from ``bytecode_cache``), and
+  ``RECORD`` is regenerated as pip writes it (the wheel's files with their hashes and sizes,
+  the ``.pyc`` files without, the metadata pip adds, sorted).
 
 uv is found as an executable (``uv`` on ``PATH``, else the ``uv`` Python package's binary); it
 is never a dependency. Its cache lives in the user cache dir (``uv/``), and files are
@@ -41,6 +42,7 @@ from urllib.parse import unquote, urlparse
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from .bytecode_cache import BytecodeCache
 from .user_cache import default_cache_dir
 
 __all__ = [
@@ -119,6 +121,8 @@ class UvInstall:
     site_packages: Path
     env: Mapping[str, str]
     cwd: Path
+    bytecode: BytecodeCache
+    cache_tag: str
     timeout: float | None = None
 
     def argv(self, index_arguments: Sequence[str], requirements: Sequence[str]) -> list[str]:
@@ -168,6 +172,7 @@ class UvInstall:
                 requested=requested_names(requirements),
                 venv_python=str(self.venv_path / "bin" / "python"),
                 env=env,
+                bytecode=(self.bytecode, self.cache_tag),
             )
         return proc
 
@@ -261,8 +266,10 @@ def make_pip_identical(
     requested: set[str],
     venv_python: str,
     env: Mapping[str, str],
+    bytecode: tuple[BytecodeCache, str] | None = None,
 ) -> None:
-    """Rewrite what uv installed for ``dist_infos`` into what pip would have left."""
+    """Rewrite what uv installed for ``dist_infos`` into what pip would have left; modules
+    already compiled once come from ``bytecode`` (the cache and the venv's cache tag)."""
     template = _script_template(site_packages)
     bin_dir = Path(venv_python).parent
     sources: list[Path] = []
@@ -304,7 +311,15 @@ def make_pip_identical(
             if path.endswith(".py") and not path.startswith("../")
         ]
         rows_by_dist[dist_info] = kept
-    compiled = _compile(venv_python, sources, env)
+    if bytecode is None:
+        compiled = _compile(venv_python, sources, env)
+    else:
+        cache, tag = bytecode
+        compiled = cache.compile(
+            sources,
+            lambda source: source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc",
+            lambda missing: _compile(venv_python, missing, env),
+        )
     for dist_info, paths in rows_by_dist.items():
         _write_record(site_packages, dist_info, paths, compiled)
 

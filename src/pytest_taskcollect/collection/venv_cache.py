@@ -71,6 +71,7 @@ from filelock import FileLock
 
 from ..schemas.task_collection import UploadedFileBase
 from .activity_log import ActivityLog
+from .bytecode_cache import patch_pyc_filename
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
 from .settings import CollectionSettings
@@ -708,7 +709,7 @@ def _rebuild(
                 return None, out
             old = os.path.join(old_venv, source_path).encode()
             new = os.path.join(new_venv, source_path).encode()
-            patched = _patch_pyc(Path(source).read_bytes(), old, new)
+            patched = patch_pyc_filename(Path(source).read_bytes(), old, new)
             if patched is None:
                 return None, out
             _replace_file(out, patched, source_stat)
@@ -735,29 +736,6 @@ def _pyc_source(rel: str, info: InterpreterInfo) -> str:
     if os.path.basename(cache_dir) != "__pycache__" or not name.endswith(suffix):
         raise _Unrelocatable(f"unexpected bytecode file {rel}")
     return os.path.join(os.path.dirname(cache_dir), name[: -len(suffix)] + ".py")
-
-
-def _patch_pyc(data: bytes, old: bytes, new: bytes) -> bytes | None:
-    """``data`` with the marshalled string ``old`` (the code objects' file name, stored once
-    and referenced after that) replaced by ``new`` as marshal writes it; ``None`` when ``old``
-    is not there exactly once as a plain ASCII string."""
-    if data.count(old) != 1:
-        return None
-    index = data.index(old)
-    if len(old) < 256:
-        start, kinds, length = index - 2, (0x7A, 0xFA), data[index - 1 : index]
-        expected = bytes([len(old)])
-    else:
-        start, kinds, length = index - 5, (0x61, 0xE1), data[index - 4 : index]
-        expected = len(old).to_bytes(4, "little")
-    if start < 16 or data[start] not in kinds or length != expected:
-        return None
-    flag = data[start] & 0x80
-    if len(new) < 256:
-        header = bytes([0x7A | flag, len(new)])
-    else:
-        header = bytes([0x61 | flag]) + len(new).to_bytes(4, "little")
-    return data[:start] + header + new + data[index + len(old) :]
 
 
 def _recompile(pycs: list[str], info: InterpreterInfo, env: dict[str, str]) -> None:
