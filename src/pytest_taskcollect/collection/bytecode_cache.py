@@ -75,6 +75,15 @@ def patch_pyc_filename(data: bytes, old: bytes, new: bytes) -> bytes | None:
 
 
 def _umask() -> int:
+    """The process's umask: from ``/proc`` (setting it to read it back would race with other
+    threads creating files), else by setting and restoring it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -103,8 +112,12 @@ class BytecodeCache:
         mask = _umask()
 
         def from_cache(source: Path) -> tuple[str | None, str | None]:
-            """(the source's digest when it must be compiled, its pyc when it came from here)"""
-            data = source.read_bytes()
+            """(the source's digest when it must be compiled, its pyc when it came from here);
+            an unreadable source goes to ``compile_missing`` as it is, with no digest."""
+            try:
+                data = source.read_bytes()
+            except OSError:
+                return "", None
             digest = hashlib.sha256(data).hexdigest()
             pyc = pyc_path(source)
             try:
@@ -128,7 +141,7 @@ class BytecodeCache:
         missing = {source: digest for source, (digest, _) in outcomes if digest is not None}
         compiled = dict(compile_missing(list(missing)))
         for source, digest in missing.items():
-            if str(source) in compiled:
+            if digest and str(source) in compiled:
                 self._store(digest, source, Path(compiled[str(source)]))
         return done | compiled
 
@@ -142,11 +155,14 @@ class BytecodeCache:
             entry = self._entry(digest)
             entry.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        except OSError:
+            return
+        try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(os.fsencode(source) + b"\n" + code)
             os.replace(temporary, entry)
         except OSError:
-            return
+            Path(temporary).unlink(missing_ok=True)
 
 
 def _write_like_py_compile(pyc: Path, data: bytes, source: os.stat_result, mask: int) -> None:
