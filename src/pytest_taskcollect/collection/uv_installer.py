@@ -266,7 +266,7 @@ def make_pip_identical(
     requested: set[str],
     venv_python: str,
     env: Mapping[str, str],
-    bytecode: tuple[BytecodeCache, str] | None = None,
+    bytecode: tuple[BytecodeCache, str],
 ) -> None:
     """Rewrite what uv installed for ``dist_infos`` into what pip would have left; modules
     already compiled once come from ``bytecode`` (the cache and the venv's cache tag)."""
@@ -311,15 +311,12 @@ def make_pip_identical(
             if path.endswith(".py") and not path.startswith("../")
         ]
         rows_by_dist[dist_info] = kept
-    if bytecode is None:
-        compiled = _compile(venv_python, sources, env)
-    else:
-        cache, tag = bytecode
-        compiled = cache.compile(
-            sources,
-            lambda source: source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc",
-            lambda missing: _compile(venv_python, missing, env),
-        )
+    cache, tag = bytecode
+    compiled = cache.compile(
+        sources,
+        lambda source: source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc",
+        lambda missing: _compile(venv_python, missing, env),
+    )
     for dist_info, paths in rows_by_dist.items():
         _write_record(site_packages, dist_info, paths, compiled)
 
