@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
+from support.fractal_server_venv import index_reachable
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -81,14 +81,6 @@ def _needs_index(block: list[str]) -> bool:
     return any("taskcollect wheelhouse" in line and "--no-index" not in line for line in block)
 
 
-def _pypi_reachable() -> bool:
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize(
     "block",
     [
@@ -98,7 +90,7 @@ def _pypi_reachable() -> bool:
     ids=lambda block: block[0][:60],
 )
 def test_other_commands_run(block: list[str], tmp_path: Path) -> None:
-    if _needs_index(block) and not _pypi_reachable():
+    if _needs_index(block) and not index_reachable():
         pytest.skip("this README block downloads from pypi.org, which is unreachable")
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     for line in block:

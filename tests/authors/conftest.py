@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,17 +24,10 @@ from pytest_taskcollect import TaskPackageFactory, TaskPackageSpec
 from pytest_taskcollect.collection.settings import running_python_version
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
 from pytest_taskcollect.factory.cache import WheelCache
+from support.fractal_server_venv import index_reachable
 
 FTT_REQUIREMENT = "fractal-task-tools==0.5.1"
 HERE = Path(__file__).parent
-
-
-def pypi_reachable() -> bool:
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mine = [
         item for item in items if item.get_closest_marker("network") and HERE in item.path.parents
     ]
-    if mine and not pypi_reachable():
+    if mine and not index_reachable():
         skip = pytest.mark.skip(reason="pypi.org is unreachable")
         for item in mine:
             item.add_marker(skip)
@@ -88,7 +80,7 @@ def ftt_wheelhouse(pytestconfig: pytest.Config) -> Path:
     with FileLock(str(folder) + ".lock"):
         if done.is_file() and json.loads(done.read_text()) == FTT_REQUIREMENT:
             return folder
-        if not pypi_reachable():
+        if not index_reachable():
             pytest.skip(f"{FTT_REQUIREMENT} is not in the cache and pypi.org is unreachable")
         fill_wheelhouse(
             FTT_REQUIREMENT,

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import EXAMPLE_PROJECT, pypi_reachable
+from support.fractal_server_venv import index_reachable
+
+from .conftest import EXAMPLE_PROJECT
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "ci" / "github-actions" / "taskcollect.yml"
@@ -82,7 +84,7 @@ def test_github_actions_job_steps(task_repository: Path) -> None:
     assert f"--python {version}" in fill
     assert f"--find-links {cache['with']['path']}" in check
 
-    if pypi_reachable():
+    if index_reachable():
         filled = run(fill, task_repository)
         assert filled.returncode == 0, filled.stdout + filled.stderr
     else:  # offline: the example has no dependencies, an empty wheelhouse will do

@@ -6,7 +6,6 @@ import dataclasses
 import os
 import re
 import shutil
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from pytest_taskcollect.collection import CollectionResult, CollectionSettings
 from pytest_taskcollect.collection.pip_wheels import fetch_pip_wheels, stored_wheels
 from pytest_taskcollect.collection.settings import running_interpreter, running_python_version
 from pytest_taskcollect.factory.cache import WheelCache
+from support.fractal_server_venv import index_reachable
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +51,13 @@ def versions_index(task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPa
     return folder
 
 
+def build_dependency_wheels(factory: TaskPackageFactory) -> None:
+    """The two small dependencies of the dependency tests: ``fractal-tasks-dep-a`` 0.0.1 and
+    ``Fractal_Tasks.Dep-B`` 2.0 (a non-canonical name), into ``factory``'s folder."""
+    factory(get_preset("missing_manifest").spec, name="fractal-tasks-dep-a")
+    factory(get_preset("missing_manifest").spec, name="Fractal_Tasks.Dep-B", version="2.0")
+
+
 @pytest.fixture(scope="session")
 def dependency_index(
     task_wheel_cache: WheelCache, tmp_path_factory: pytest.TempPathFactory
@@ -60,8 +67,7 @@ def dependency_index(
     extra has no ``_``: pip 23.2.1 does not normalise requested extras."""
     folder = tmp_path_factory.mktemp("dependency-index")
     factory = TaskPackageFactory(task_wheel_cache, folder)
-    factory(get_preset("missing_manifest").spec, name="fractal-tasks-dep-a")
-    factory(get_preset("missing_manifest").spec, name="Fractal_Tasks.Dep-B", version="2.0")
+    build_dependency_wheels(factory)
     spec = dataclasses.replace(
         get_preset("fractal_tasks_mock").spec,
         name="fractal-tasks-with-deps",
@@ -101,7 +107,7 @@ def fetched_pip_wheel(version: str) -> Path:
         for wheel in stored_wheels(folder):
             if wheel.name.startswith(f"pip-{version}-"):
                 return wheel
-        if attempt == 0 and _pypi_reachable():
+        if attempt == 0 and index_reachable():
             fetch_pip_wheels(folder)
     pytest.skip(
         f"no pip {version} wheel offline and pypi.org is unreachable: run "
@@ -117,7 +123,7 @@ def fetched_newest_wheel(project: str) -> Path:
         wheels = [wheel for wheel in stored_wheels(folder) if wheel.name.startswith(f"{project}-")]
         if wheels:
             return max(wheels, key=lambda wheel: Version(wheel.name.split("-")[1]))
-        if attempt == 0 and _pypi_reachable():
+        if attempt == 0 and index_reachable():
             fetch_pip_wheels(folder)
     pytest.skip(
         f"no {project} wheel offline and pypi.org is unreachable: run "
@@ -143,18 +149,10 @@ def newest_pip_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _pypi_reachable() -> bool:
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Skip ``network`` tests when pypi.org cannot be reached."""
     network_items = [item for item in items if item.get_closest_marker("network")]
-    if network_items and not _pypi_reachable():
+    if network_items and not index_reachable():
         skip = pytest.mark.skip(reason="pypi.org is unreachable")
         for item in network_items:
             item.add_marker(skip)

@@ -27,6 +27,8 @@ from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
 from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
 from pytest_taskcollect.factory.cache import WheelCache
 
+from .conftest import build_dependency_wheels
+
 pytestmark = pytest.mark.skipif(
     find_uv() is None, reason="uv is not installed (`pip install uv` runs these tests)"
 )
@@ -80,8 +82,7 @@ def uv_index(
     folder = tmp_path_factory.mktemp("uv-index")
     _build_cli_dependency(folder, tmp_path_factory.mktemp("cli-dep"))
     factory = TaskPackageFactory(task_wheel_cache, folder)
-    factory(get_preset("missing_manifest").spec, name="fractal-tasks-dep-a")
-    factory(get_preset("missing_manifest").spec, name="Fractal_Tasks.Dep-B", version="2.0")
+    build_dependency_wheels(factory)
     spec = dataclasses.replace(
         get_preset("fractal_tasks_mock").spec,
         name="fractal-tasks-uv",
