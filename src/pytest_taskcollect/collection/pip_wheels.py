@@ -13,8 +13,6 @@ wheels their release wants (``server_wheels``), unless the configured sources al
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from ..profiles import get_profile, supported_server_versions
-from .scripts import pip_environment
+from .pip_download import PipDownloadError, pip_download
 from .user_cache import pip_wheels_dir
 from .versions import archive_name_and_version, filenames_at
 
@@ -117,12 +115,8 @@ def fetch_requirements(server_version: str | None = None) -> list[str]:
     return [f"pip=={cap}" if cap is not None else "pip", "setuptools"]
 
 
-class PipFetchError(RuntimeError):
-    """``pip download`` failed; ``output`` holds what pip printed."""
-
-    def __init__(self, message: str, output: str) -> None:
-        super().__init__(message)
-        self.output = output
+class PipFetchError(PipDownloadError):
+    """Downloading a pip or setuptools wheel failed; ``output`` holds what pip printed."""
 
 
 @dataclass(frozen=True)
@@ -151,29 +145,9 @@ def fetch_pip_wheels(
     index = ["--index-url", index_url] if index_url else []
     output = ""
     for requirement in requirements:
-        argv = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--dest",
-            str(folder),
-            *index,
-            requirement,
-        ]
-        completed = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            env=pip_environment(),
-            timeout=timeout,
-            check=False,
-        )
-        output += f"$ {' '.join(argv)}\n{completed.stdout}{completed.stderr}\n"
+        arguments = ["--no-deps", "--only-binary=:all:", "--dest", str(folder), *index]
+        completed, transcript = pip_download([*arguments, requirement], timeout=timeout)
+        output += transcript
         if completed.returncode != 0:
             errors = [line for line in completed.stderr.splitlines() if line.startswith("ERROR")]
             said = errors[-1] if errors else f"exit status {completed.returncode}"

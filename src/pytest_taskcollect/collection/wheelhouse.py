@@ -18,25 +18,19 @@ configuration is ignored, as in every pip call of this package.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..factory.project import build_project_wheel
-from .scripts import pip_environment
+from .pip_download import PipDownloadError, pip_download
 
 __all__ = ["WheelhouseError", "WheelhouseResult", "fill_wheelhouse"]
 
 
-class WheelhouseError(RuntimeError):
-    """``pip download`` failed; ``output`` holds what pip printed."""
-
-    def __init__(self, message: str, output: str) -> None:
-        super().__init__(message)
-        self.output = output
+class WheelhouseError(PipDownloadError):
+    """Downloading the wheelhouse failed; ``output`` holds what pip printed."""
 
 
 @dataclass(frozen=True)
@@ -104,30 +98,10 @@ def fill_wheelhouse(
             sources += ["--find-links", link]
         output = ""
         for requirements in groups:
-            argv = [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--disable-pip-version-check",
-                "--dest",
-                str(folder),
-                "--only-binary=:all:",
-                "--python-version",
-                python_version,
-                *sources,
-                *requirements,
-            ]
-            completed = subprocess.run(
-                argv,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                env=pip_environment(),
-                timeout=timeout,
-                check=False,
-            )
-            output += f"$ {' '.join(argv)}\n{completed.stdout}{completed.stderr}\n"
+            arguments = ["--dest", str(folder), "--only-binary=:all:"]
+            arguments += ["--python-version", python_version, *sources, *requirements]
+            completed, transcript = pip_download(arguments, timeout=timeout)
+            output += transcript
             if completed.returncode != 0:
                 raise WheelhouseError(
                     f"pip download {' '.join(requirements)} failed: {_last_error(output)}", output
