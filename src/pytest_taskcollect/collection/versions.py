@@ -30,9 +30,10 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -57,6 +58,8 @@ __all__ = [
     "pick_version",
     "resolve_package_version",
 ]
+
+_T = TypeVar("_T")
 
 _PYPI_TIMEOUT = 5.0
 _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -135,17 +138,12 @@ def _pypi_json_versions(name: str, base_url: str) -> tuple[str, list[str]]:
     """``(info.version, release keys)`` from the JSON API, with the server's messages."""
     url = f"{base_url.rstrip('/')}/{name}/json"
     body = _fetch(urllib.request.Request(url), name)
-    try:
-        data = json.loads(body)
-        latest = data["info"]["version"]
-        releases = list(data["releases"].keys())
-    except (KeyError, TypeError) as error:
-        raise VersionLookupError(
-            f"A KeyError error occurred while getting {url}.\n{_hint(name)}"
-        ) from error
-    except ValueError as error:
-        raise _unknown_error(url, error) from error
-    return str(latest), releases
+    return _decode(
+        body,
+        url,
+        name,
+        lambda data: (str(data["info"]["version"]), list(data["releases"].keys())),
+    )
 
 
 def _pypi_simple_versions(name: str, base_url: str) -> list[str]:
@@ -153,15 +151,20 @@ def _pypi_simple_versions(name: str, base_url: str) -> list[str]:
     url = f"{base_url.rstrip('/')}/{normalize_package_name(name)}/"
     request = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
     body = _fetch(request, name)
+    return _decode(body, url, name, lambda data: [str(version) for version in data["versions"]])
+
+
+def _decode(body: bytes, url: str, name: str, pick: Callable[[Any], _T]) -> _T:
+    """``pick`` applied to the JSON ``body`` of ``url``; a missing key or a wrong type is the
+    server's KeyError message, a body that is not JSON its unknown-error one."""
     try:
-        versions = [str(version) for version in json.loads(body)["versions"]]
+        return pick(json.loads(body))
     except (KeyError, TypeError) as error:
         raise VersionLookupError(
             f"A KeyError error occurred while getting {url}.\n{_hint(name)}"
         ) from error
     except ValueError as error:
         raise _unknown_error(url, error) from error
-    return versions
 
 
 def _fetch(request: urllib.request.Request, name: str) -> bytes:
