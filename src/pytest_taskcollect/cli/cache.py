@@ -42,17 +42,16 @@ def run_cache(args: argparse.Namespace) -> CommandReport:
     if args.action == "fetch-pip":
         return _fetch(report, args)
     store = _store(args)
+    bytecode = bytecode_cache.default_bytecode_cache()
     if args.action == "clear":
         info = venv_cache.clear(store)
         report.headline = (
             f"Venv store {store}: removed {len(info.entries)} venvs "
             f"({_megabytes(info.size)}) and {len(info.leftovers)} leftovers."
         )
-        modules, size = bytecode_cache.clear(bytecode_cache.default_bytecode_cache())
-        report.notes = [
-            f"Bytecode cache {bytecode_cache.default_bytecode_cache()}: removed {modules} "
-            f"modules ({_megabytes(size)})."
-        ]
+        modules, size = bytecode_cache.clear(bytecode)
+        removed = f"removed {modules} modules ({_megabytes(size)})"
+        report.notes = [f"Bytecode cache {bytecode}: {removed}."]
         if args.pip_wheels:
             wheels = stored_wheels()
             shutil.rmtree(pip_wheels_dir(), ignore_errors=True)
@@ -67,11 +66,8 @@ def run_cache(args: argparse.Namespace) -> CommandReport:
         f"  {key[:16]}  {_megabytes(size):>10}  used {int((now - used) // 60)} min ago"
         for key, size, used in info.entries
     ]
-    modules, size = bytecode_cache.cache_size(bytecode_cache.default_bytecode_cache())
-    report.notes.append(
-        f"Bytecode cache {bytecode_cache.default_bytecode_cache()}: {modules} modules, "
-        f"{_megabytes(size)}"
-    )
+    modules, size = bytecode_cache.cache_size(bytecode)
+    report.notes.append(f"Bytecode cache {bytecode}: {modules} modules, {_megabytes(size)}")
     wheels = stored_wheels()
     listed = ", ".join(path.name for path in wheels) if wheels else "none"
     report.notes.append(f"Fetched pip wheels {pip_wheels_dir()}: {listed}")
