@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,7 @@ from pytest_taskcollect.collection import (
     collect_pip,
     venv_cache,
 )
+from pytest_taskcollect.collection.bytecode_cache import patch_pyc_filename
 from pytest_taskcollect.collection.dist_info import scan_environment
 from pytest_taskcollect.collection.interpreters import probe_interpreter
 from pytest_taskcollect.collection.scripts import pip_environment
@@ -158,19 +161,21 @@ def test_reused_venv_equals_a_fresh_one(
     padding: int, mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings]
 ) -> None:
     """A venv copied from an earlier collection and relocated is, file for file, the venv a
-    fresh collection at the same place produces (pyc recompiled, RECORD rows rehashed), on
-    both sides of the 127-byte shebang limit."""
+    fresh collection at the same place produces (RECORD rows rehashed), on both sides of the
+    127-byte shebang limit; its ``.pyc`` files are the first collection's, and differ from the
+    fresh ones only in the source path their code objects name (see the next test)."""
     venv_cache.clear(venv_cache.store_root(make_settings()))
     with tempfile.TemporaryDirectory(dir="/tmp") as base:
         first_dir = Path(base, "p" * padding, "first")
         target = Path(base, "p" * padding, "second-longer")
         first = _collect(make_settings(tasks_dir=first_dir), mock_wheel.path)
-        first.raise_for_status()
+        assert first.raise_for_status().task_group is not None
+        first_venv = Path(first.task_group.venv_path)
         reused = _collect(make_settings(tasks_dir=target), mock_wheel.path).raise_for_status()
         assert "reused the venv of an earlier collection" in reused.log
         assert reused.timings["install"] < 0.1
         assert reused.task_group is not None
-        reused_tree = _tree(Path(reused.task_group.venv_path))
+        reused_tree = _tree(Path(reused.task_group.venv_path), compiled_at=first_venv)
         reused_json = reused.model_dump_json(include={"task_group", "tasks"})
         shutil.rmtree(target)
         fresh = _collect(
@@ -190,6 +195,58 @@ def test_reused_venv_equals_a_fresh_one(
         assert result.stdout == fresh.task_group.pip_freeze
 
 
+_IMPORT_AND_FAIL = """
+import importlib, json, sys, traceback
+module = importlib.import_module(sys.argv[1])
+try:
+    module.user_args(None)
+except AttributeError as error:
+    frames = traceback.extract_tb(error.__traceback__)
+print(json.dumps({
+    "file": module.__file__,
+    "co_filename": module.user_args.__code__.co_filename,
+    "traceback": frames[-1].filename,
+}))
+"""
+
+
+def test_reused_pyc_files_load_with_the_new_path(
+    mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings], tmp_path: Path
+) -> None:
+    """The linked ``.pyc`` files of a reused venv are loaded as they are (not recompiled, not
+    rewritten: same inode and mtime after the import), and Python names the module's new
+    place in its code objects and tracebacks, not the first collection's."""
+    venv_cache.clear(venv_cache.store_root(make_settings()))
+    first = _collect(make_settings(tasks_dir=tmp_path / "first"), mock_wheel.path)
+    assert first.raise_for_status().task_group is not None
+    reused = _collect(make_settings(tasks_dir=tmp_path / "again"), mock_wheel.path)
+    assert "reused the venv" in reused.raise_for_status().log
+    assert reused.task_group is not None
+    command = reused.tasks[0].command_non_parallel or reused.tasks[0].command_parallel
+    assert command is not None
+    python, script = command.split()
+    package_root = Path(script).parent
+    module = f"{package_root.name}.{Path(script).stem}"
+    pyc = package_root / "__pycache__" / f"{Path(script).stem}.{sys.implementation.cache_tag}.pyc"
+    stored = pyc.stat()
+    assert stored.st_nlink > 1  # linked from the store
+    assert str(tmp_path / "first").encode() in pyc.read_bytes()
+    shutil.rmtree(tmp_path / "first")
+
+    proc = subprocess.run(
+        [python, "-c", _IMPORT_AND_FAIL, module],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=pip_environment(),
+    )
+    seen = json.loads(proc.stdout)
+    assert seen == {"file": script, "co_filename": script, "traceback": script}
+    after = pyc.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
+
+
 def test_no_reuse_across_the_shebang_limit(
     mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings]
 ) -> None:
@@ -200,9 +257,10 @@ def test_no_reuse_across_the_shebang_limit(
         assert "reused the venv" not in result.raise_for_status().log
 
 
-def _tree(root: Path) -> dict[str, object]:
+def _tree(root: Path, *, compiled_at: Path | None = None) -> dict[str, object]:
     """Every entry of a venv: symlink targets, file sizes and contents (pyc without the
-    source-mtime header field)."""
+    source-mtime header field; with ``compiled_at``, the source path the code objects name
+    moved from that venv to ``root``, which must succeed for every pyc)."""
     tree: dict[str, object] = {}
     for folder, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
@@ -213,6 +271,13 @@ def _tree(root: Path) -> dict[str, object]:
             elif path.is_file():
                 data = path.read_bytes()
                 if name.endswith(".pyc"):
+                    if compiled_at is not None:
+                        source = Path(key).parent.parent / f"{name.split('.')[0]}.py"
+                        moved = patch_pyc_filename(
+                            data, bytes(compiled_at / source), bytes(root / source)
+                        )
+                        assert moved is not None, key
+                        data = moved
                     data = data[:8] + data[12:]
                 tree[key] = ("file", len(data), data)
     return tree

@@ -12,21 +12,25 @@ that holds the old location, as pip and virtualenv would have written it there:
 * text files holding the old venv path (``pyvenv.cfg``, activation scripts, script shebangs;
   an entry is not used across the 127-byte shebang limit, where the shebang's form changes);
 * the package's ``direct_url.json`` (the uploaded wheel's ``file://`` URL);
-* the ``.pyc`` files of installed packages: their code objects name the source file, a string
-  stored once in the marshalled data, which is replaced in place (the bytes equal those of a
-  compilation at the new place; a file where that string is not found exactly once is
-  recompiled instead, as pip compiles);
+* the ``.pyc`` of a rewritten source (recompiled: its header holds the source's size);
 * the RECORD rows (hash, size) of every rewritten file;
 * symlinks pointing into the old venv.
 
 Every other file is hard-linked from the store (copied where links are impossible), which is
-what makes reusing a venv of a thousand megabytes take a second. Files are always replaced,
-never written in place, so the store's copy never changes through a venv (pip, too, unlinks a
-file before writing it); the store records each file's size and modification time and an entry
-whose file changed anyway is dropped. Any other occurrence of the old task-group path, or a path
-with characters that tools quote or escape differently (anything but ``[A-Za-z0-9_./-]``), makes
-the venv unusable for the store and the collection runs normally. The scripts' pip output and
-``pip freeze`` are replayed with the paths substituted.
+what makes reusing a venv of a thousand megabytes take a second. That includes the ``.pyc``
+files, whose code objects keep naming the source at its first place: Python replaces that name
+with the module's real path whenever it loads one (``importlib`` calls ``_imp._fix_co_filename``
+with the source path), so tracebacks, ``inspect``, ``warnings`` and coverage see the new place,
+and the header (source mtime and size) still matches the linked source, so nothing is
+recompiled. Writing them anew with the path patched would cost seconds on a big venv (8,000
+new files for fractal-tasks-core) for bytes nothing reads; the one difference from a fresh
+install is that string. Files are always replaced, never written in place, so the store's copy
+never changes through a venv (pip, too, unlinks a file before writing it, and Python writes a
+``.pyc`` by renaming a new file over it); the store records each file's size and modification
+time and an entry whose file changed anyway is dropped. Any other occurrence of the old
+task-group path, or a path with characters that tools quote or escape differently (anything but
+``[A-Za-z0-9_./-]``), makes the venv unusable for the store and the collection runs normally.
+The scripts' pip output and ``pip freeze`` are replayed with the paths substituted.
 
 The store (``<store>/<key>/`` with ``entry.json`` and ``venv/``) is written like the wheel cache
 (``factory.cache``): under a per-key ``filelock``, into a staging folder published by one atomic
@@ -71,7 +75,6 @@ from filelock import FileLock
 
 from ..schemas.task_collection import UploadedFileBase
 from .activity_log import ActivityLog
-from .bytecode_cache import patch_pyc_filename
 from .interpreters import InterpreterInfo
 from .pip_request import TaskGroupPlan
 from .settings import CollectionSettings
@@ -377,7 +380,7 @@ def _may_hold_the_path(rel: str) -> bool:
     """Whether a venv file can hold the venv's path: only files that virtualenv and pip write
     at install time do (scripts and activation files, ``pyvenv.cfg``, ``.pth`` files, the
     ``*.dist-info`` files pip adds); the other files of ``lib/`` come from wheels as they
-    are, and ``.pyc`` files are patched separately."""
+    are, and ``.pyc`` files are linked as they are (see the module docstring)."""
     if rel.endswith(".pyc"):
         return False
     if not rel.startswith(("lib/", "lib64/")):
@@ -672,8 +675,8 @@ def _replace_file(path: str, data: bytes, like: os.stat_result) -> None:
 def _rebuild(
     entry: CachedVenv, target: Relocation, info: InterpreterInfo, env: dict[str, str]
 ) -> None:
-    """Recreate the stored tree at the target: folders, symlinks (retargeted), files linked,
-    rewritten or (``.pyc``) patched, in threads: most of the time is file-system calls."""
+    """Recreate the stored tree at the target: folders, symlinks (retargeted), files linked
+    or rewritten, in threads: most of the time is file-system calls."""
     origin = entry.origin
     old_venv, new_venv = origin.venv_path, target.venv_path
     old_url = new_url = None
@@ -681,8 +684,12 @@ def _rebuild(
         old_url, new_url = path_to_url(origin.wheel_path), path_to_url(target.wheel_path)
     template = str(entry.template)
     os.mkdir(new_venv)
+    by_depth: dict[int, list[str]] = {}
     for rel in entry.dirs:
-        os.mkdir(os.path.join(new_venv, rel))
+        by_depth.setdefault(rel.count(os.sep), []).append(os.path.join(new_venv, rel))
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for depth in sorted(by_depth):  # parents first; siblings in parallel
+            list(pool.map(os.mkdir, by_depth[depth], chunksize=64))
     for rel, link in entry.symlinks.items():
         if link.startswith(old_venv + "/"):
             link = new_venv + link[len(old_venv) :]
@@ -703,17 +710,8 @@ def _rebuild(
                 data = data.replace(old_url.encode(), new_url.encode())
             _replace_file(out, data.replace(old_venv.encode(), new_venv.encode()), source_stat)
             return os.path.normpath(out), None
-        if rel.endswith(".pyc") and old_venv != new_venv:
-            source_path = _pyc_source(rel, info)
-            if source_path in entry.rewrite:
-                return None, out
-            old = os.path.join(old_venv, source_path).encode()
-            new = os.path.join(new_venv, source_path).encode()
-            patched = patch_pyc_filename(Path(source).read_bytes(), old, new)
-            if patched is None:
-                return None, out
-            _replace_file(out, patched, source_stat)
-            return None, None
+        if rel.endswith(".pyc") and _pyc_source(rel, info) in entry.rewrite:
+            return None, out
         _link_or_copy(source, out)
         return None, None
 
