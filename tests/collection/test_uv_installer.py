@@ -14,6 +14,7 @@ import re
 import stat
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,7 +53,8 @@ cli-dep-nested = "taskcollect_cli_dep.sub.deep:Runner.start"
 
 
 def _build_cli_dependency(folder: Path, work: Path) -> None:
-    """A wheel with console scripts (built by ``build`` with flit_core, offline)."""
+    """A wheel with console scripts (built by ``build`` with flit_core, offline), whose
+    RECORD gives one file no hash."""
     package = work / "taskcollect_cli_dep"
     (package / "sub").mkdir(parents=True)
     (work / "pyproject.toml").write_text(_CLI_PYPROJECT)
@@ -71,6 +73,23 @@ def _build_cli_dependency(folder: Path, work: Path) -> None:
         capture_output=True,
         env=pip_environment(),
     )
+    (wheel,) = folder.glob("taskcollect_cli_dep-*.whl")
+    _blank_record_hash(wheel, "taskcollect_cli_dep/data.txt")
+
+
+def _blank_record_hash(wheel: Path, member: str) -> None:
+    """Rewrite ``wheel`` with ``member``'s RECORD row left without hash and size (valid:
+    pip copies the wheel's rows as they are, and so must the uv path)."""
+    with zipfile.ZipFile(wheel) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename.endswith(".dist-info/RECORD"):
+                lines = data.decode().splitlines()
+                assert any(line.startswith(f"{member},sha256=") for line in lines)
+                lines = [f"{member},," if line.startswith(f"{member},") else line for line in lines]
+                data = "\n".join([*lines, ""]).encode()
+            target.writestr(info, data)
 
 
 @pytest.fixture(scope="module")

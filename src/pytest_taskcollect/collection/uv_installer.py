@@ -11,8 +11,8 @@ sources as pip, several times faster; what it leaves differs from pip's in a few
 * console scripts are written with the template of the venv's own pip (distlib's);
 * every installed ``.py`` module is byte-compiled with ``compileall.compile_file(force=True)``,
   as pip does (a module compiled by an earlier install comes from ``bytecode_cache``), and
-  ``RECORD`` is regenerated as pip writes it (the wheel's files with their hashes and sizes,
-  the ``.pyc`` files without, the metadata pip adds, sorted).
+  ``RECORD`` is regenerated as pip writes it (the wheel's rows, which uv keeps as pip does, the
+  ``.pyc`` files without hash, the metadata pip adds, sorted).
 
 uv is found as an executable (``uv`` on ``PATH``, else the ``uv`` Python package's binary); it
 is never a dependency. Its cache lives in the user cache dir (``uv/``), and files are
@@ -59,6 +59,9 @@ UV_LOG_WARNING = (
     "freeze --all`, same files: INSTALLER, REQUESTED, direct_url.json, console scripts, .pyc "
     "and RECORD rewritten as pip writes them)."
 )
+
+_ADDED_METADATA = ("INSTALLER", "REQUESTED", "direct_url.json")
+"""The files pip adds to a ``.dist-info`` (uv adds them too, with its own content)."""
 
 _COMPILE = r"""
 import compileall, sys
@@ -273,7 +276,7 @@ def make_pip_identical(
     template = _script_template(site_packages)
     bin_dir = Path(venv_python).parent
     sources: list[Path] = []
-    rows_by_dist: dict[Path, list[str]] = {}
+    rows_by_dist: dict[Path, list[list[str]]] = {}
     for name in dist_infos:
         dist_info = site_packages / name
         project = canonicalize_name(name[: -len(".dist-info")].rsplit("-", 1)[0])
@@ -297,17 +300,12 @@ def make_pip_identical(
             }
             _replace(bin_dir / script, f"#!{venv_python}\n{text}".encode(), 0o755)
         with open(dist_info / "RECORD", newline="") as handle:
-            paths = [row[0] for row in csv.reader(handle) if row]
-        kept = [
-            path
-            for path in paths
-            if path.split("/")[-1] not in {"RECORD", "INSTALLER", "REQUESTED", "uv_cache.json"}
-            or not path.startswith(f"{name}/")
-        ]
-        kept = [path for path in kept if path != f"{name}/direct_url.json"]
+            rows = [[*row, "", ""][:3] for row in csv.reader(handle) if row]
+        added = {f"{name}/{file}" for file in ("RECORD", *_ADDED_METADATA, "uv_cache.json")}
+        kept = [row for row in rows if row[0] not in added]
         sources += [
             site_packages / path
-            for path in kept
+            for path, _, _ in kept
             if path.endswith(".py") and not path.startswith("../")
         ]
         rows_by_dist[dist_info] = kept
@@ -338,24 +336,28 @@ def _compile(venv_python: str, sources: list[Path], env: Mapping[str, str]) -> d
 
 
 def _write_record(
-    site_packages: Path, dist_info: Path, paths: list[str], compiled: Mapping[str, str]
+    site_packages: Path, dist_info: Path, rows: list[list[str]], compiled: Mapping[str, str]
 ) -> None:
-    """RECORD as pip writes it: each file's hash and size, ``.pyc`` files and RECORD without."""
-    rows: list[tuple[str, str, str]] = []
-    for path in paths:
-        data = (site_packages / path).read_bytes()
-        rows.append((path, _record_hash(data), str(len(data))))
+    """RECORD as pip writes it: the wheel's rows as they are (pip copies the wheel's hashes
+    and sizes, as uv does), files outside site-packages (scripts, which both may rewrite)
+    hashed again, each ``.pyc`` after its source without hash, then the metadata pip adds
+    with theirs and RECORD without, sorted."""
+    out: list[tuple[str, str, str]] = []
+    for path, digest, size in rows:
+        if path.startswith("../"):
+            data = (site_packages / path).read_bytes()
+            digest, size = _record_hash(data), str(len(data))
+        out.append((path, digest, size))
         pyc = compiled.get(str(site_packages / path))
         if pyc is not None:
-            rows.append((Path(pyc).relative_to(site_packages).as_posix(), "", ""))
+            out.append((Path(pyc).relative_to(site_packages).as_posix(), "", ""))
     name = dist_info.name
-    extra = ["INSTALLER", "REQUESTED", "direct_url.json"]
-    for file_name in extra:
+    for file_name in _ADDED_METADATA:
         if (dist_info / file_name).is_file():
             data = (dist_info / file_name).read_bytes()
-            rows.append((f"{name}/{file_name}", _record_hash(data), str(len(data))))
-    rows.append((f"{name}/RECORD", "", ""))
+            out.append((f"{name}/{file_name}", _record_hash(data), str(len(data))))
+    out.append((f"{name}/RECORD", "", ""))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(sorted(rows))
+    writer.writerows(sorted(out))
     _replace(dist_info / "RECORD", buffer.getvalue().encode())
