@@ -71,8 +71,8 @@ from pytest_taskcollect.schemas import TaskCollectPipV2
 tasks_dir, store, wheel, marker = sys.argv[1:]
 clone = venv_cache._clone_tree
 
-def clone_then_wait(source, target):
-    clone(source, target)
+def clone_then_wait(*args):
+    clone(*args)
     Path(marker).write_text("cloned")
     time.sleep(600)
 
@@ -125,8 +125,8 @@ from pytest_taskcollect.schemas import TaskCollectPipV2
 tasks_dir, store, wheel = sys.argv[1:]
 clone = venv_cache._clone_tree
 
-def clone_then_wait(source, target):
-    clone(source, target)
+def clone_then_wait(*args):
+    clone(*args)
     print("cloned", flush=True)
     sys.stdin.read()
 

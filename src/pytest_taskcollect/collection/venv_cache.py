@@ -66,10 +66,11 @@ import time
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from filelock import FileLock
 
@@ -102,6 +103,7 @@ _TRASH = ".trash-"
 _OWNER_LOCK = ".owner.lock"
 _FORMAT = 3
 _THREADS = 4
+_T = TypeVar("_T")
 
 _COMPILE = (
     "import compileall, sys, warnings\n"
@@ -433,9 +435,36 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _clone_tree(source: str, target: str) -> None:
-    """``target`` as a tree of hard links to ``source``'s files (symlinks kept as they are)."""
-    shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+def _make_dirs(root: str, dirs: list[str]) -> None:
+    """Create ``root`` and its folders ``dirs`` (relative), parents first and siblings in
+    parallel: on ext4 each new folder costs an inode and a block, a venv has thousands."""
+    os.mkdir(root)
+    by_depth: dict[int, list[str]] = {}
+    for rel in dirs:
+        by_depth.setdefault(rel.count(os.sep), []).append(os.path.join(root, rel))
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for depth in sorted(by_depth):
+            list(pool.map(os.mkdir, by_depth[depth], chunksize=64))
+
+
+def _in_threads(work: Callable[[str], _T], items: list[str]) -> list[_T]:
+    """``work`` on every item, in ``_THREADS`` threads (file-system calls release the GIL)."""
+    chunks = [items[index::_THREADS] for index in range(_THREADS)]
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        done = pool.map(lambda chunk: [work(item) for item in chunk], chunks)
+        return [outcome for chunk in done for outcome in chunk]
+
+
+def _clone_tree(source: str, target: str, listing: _Listing) -> None:
+    """``target`` as ``source``'s tree (as ``listing`` found it), its files hard links to
+    ``source``'s, its symlinks as they are."""
+    _make_dirs(target, listing.dirs)
+    for rel, link in listing.symlinks.items():
+        os.symlink(link, os.path.join(target, rel))
+    _in_threads(
+        lambda rel: _link_or_copy(os.path.join(source, rel), os.path.join(target, rel)),
+        list(listing.files),
+    )
 
 
 def _remove(folder: Path) -> None:
@@ -532,7 +561,7 @@ def store(
         try:
             with _staging_folder(root, key) as staging:
                 listing = _scan(relocation)
-                _clone_tree(relocation.venv_path, str(staging / "venv"))
+                _clone_tree(relocation.venv_path, str(staging / "venv"), listing)
                 entry = {
                     "format": _FORMAT,
                     "origin": relocation.as_dict(),
@@ -683,13 +712,7 @@ def _rebuild(
     if origin.wheel_path is not None and target.wheel_path is not None:
         old_url, new_url = path_to_url(origin.wheel_path), path_to_url(target.wheel_path)
     template = str(entry.template)
-    os.mkdir(new_venv)
-    by_depth: dict[int, list[str]] = {}
-    for rel in entry.dirs:
-        by_depth.setdefault(rel.count(os.sep), []).append(os.path.join(new_venv, rel))
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        for depth in sorted(by_depth):  # parents first; siblings in parallel
-            list(pool.map(os.mkdir, by_depth[depth], chunksize=64))
+    _make_dirs(new_venv, entry.dirs)
     for rel, link in entry.symlinks.items():
         if link.startswith(old_venv + "/"):
             link = new_venv + link[len(old_venv) :]
@@ -715,13 +738,7 @@ def _rebuild(
         _link_or_copy(source, out)
         return None, None
 
-    def place_all(items: list[tuple[str, list[int]]]) -> list[tuple[str | None, str | None]]:
-        return [place(rel, recorded) for rel, recorded in items]
-
-    items = list(entry.files.items())
-    chunks = [items[index::_THREADS] for index in range(_THREADS)]
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        placed = [outcome for chunk in pool.map(place_all, chunks) for outcome in chunk]
+    placed = _in_threads(lambda rel: place(rel, entry.files[rel]), list(entry.files))
     changed = {rewritten for rewritten, _ in placed if rewritten is not None}
     _recompile([pyc for _, pyc in placed if pyc is not None], info, env)
     _update_records(Path(new_venv) / "lib" / f"python{info.major_minor}" / "site-packages", changed)
