@@ -208,15 +208,17 @@ def taskcollect_settings(
     """The settings every collection fixture uses (session). From the options: tasks dir
     (default: a session temp dir), interpreters (the running one plus ``--taskcollect-python``),
     find-links (``task_wheelhouse`` plus ``--taskcollect-find-links``), offline unless
-    ``--taskcollect-network``, the venv store in pytest's cache dir (shared by xdist workers and
-    later runs; ``--taskcollect-cache-dir``, ``--taskcollect-no-cache``). Override this fixture
-    in a ``conftest.py`` to change anything."""
+    ``--taskcollect-network``, the installer (``--taskcollect-installer``), the venv store in
+    pytest's cache dir (shared by xdist workers and later runs; ``--taskcollect-cache-dir``,
+    ``--taskcollect-no-cache``). Override this fixture in a ``conftest.py`` to change
+    anything."""
     options = _options(pytestconfig)
     interpreters = {running_python_version(): running_interpreter(), **options.python_interpreters}
     return CollectionSettings(
         venv_store=_cache_folder(pytestconfig, tmp_path_factory, _VENV_STORE_NAME),
         tasks_dir=options.tasks_dir or tmp_path_factory.mktemp("taskcollect-tasks"),
         server_version=options.server_version,
+        installer=options.installer,
         python_interpreters=interpreters,
         default_python_version=running_python_version(),
         find_links=(str(task_wheelhouse), *(str(path) for path in options.find_links)),

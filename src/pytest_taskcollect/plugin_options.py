@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from .collection.settings import Installer
 from .profiles import DEFAULT_SERVER_VERSION, UnsupportedServerVersionError, get_profile
 
 __all__ = ["TaskcollectOptions", "add_options", "parse_python_mapping", "read_options"]
@@ -34,6 +35,7 @@ class TaskcollectOptions:
     no_cache: bool
     project: Path | None
     server_version: str = DEFAULT_SERVER_VERSION
+    installer: Installer = "pip"
 
 
 def parse_python_mapping(items: list[str]) -> dict[str, Path]:
@@ -71,6 +73,14 @@ def add_options(parser: pytest.Parser) -> None:
         f"The fractal-server release collections emulate, {DEFAULT_SERVER_VERSION} (the "
         "default) to 2.26.0; a test's taskcollect_server marker overrides it.",
         metavar="VERSION",
+    )
+    add(
+        "--taskcollect-installer",
+        "string",
+        "What installs packages in fast mode: pip (default, as the server) or uv (several "
+        "times faster on big packages; the venv is rewritten into pip's, the log's install "
+        "lines are uv's and the result's warnings say so).",
+        metavar="pip|uv",
     )
     add(
         "--taskcollect-python",
@@ -158,6 +168,16 @@ def server_version(value: object) -> str:
         raise pytest.UsageError(f"--taskcollect-server-version: {error}") from None
 
 
+def installer(value: object) -> Installer:
+    """The installer named by ``--taskcollect-installer`` (or its ini key); a
+    ``pytest.UsageError`` naming the choices otherwise."""
+    if not value:
+        return "pip"
+    if value not in ("pip", "uv"):
+        raise pytest.UsageError(f"--taskcollect-installer: expected pip or uv, got {value!r}.")
+    return value
+
+
 def read_options(config: pytest.Config) -> TaskcollectOptions:
     """Read the options (command line first, then ini) into a ``TaskcollectOptions``."""
     find_links = tuple(
@@ -165,6 +185,7 @@ def read_options(config: pytest.Config) -> TaskcollectOptions:
     )
     return TaskcollectOptions(
         server_version=server_version(_value(config, "taskcollect_server_version")),
+        installer=installer(_value(config, "taskcollect_installer")),
         python_interpreters=parse_python_mapping(list(_value(config, "taskcollect_python") or [])),
         tasks_dir=_path(config, "taskcollect_tasks_dir"),
         find_links=find_links,

@@ -6,7 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from pytest_taskcollect import TaskPackageSpec, TaskSpec, get_preset, write_task_project
+from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
 
 from .conftest import EXAMPLE_PROJECT, Run, document
 
@@ -57,6 +60,17 @@ def test_example_project_smoke_run_as_json(taskcollect: Run, tmp_path: Path) -> 
     assert data["checks"][5]["kind"] == "parallel"
     assert data["wheel_problems"] == []
     assert data["wheel"] == "fractal_tasks_demo-0.1.0-py3-none-any.whl"
+
+
+@pytest.mark.skipif(find_uv() is None, reason="uv is not installed (`pip install uv` runs this)")
+def test_example_project_with_uv(taskcollect: Run) -> None:
+    completed = taskcollect("check", EXAMPLE_PROJECT, "--installer", "uv", "--json")
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = document(completed)
+    assert (data["status"], data["verdict"]) == ("OK", "collects")
+    assert UV_LOG_WARNING in data["warnings"]
+    assert [(check["check"], check["ok"]) for check in data["checks"]] == [("help", True)] * 4
 
 
 def test_broken_preset_stops_at_the_static_check(taskcollect: Run, tmp_path: Path) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
 from pytest_taskcollect import TaskPackageFactory, get_preset
+from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
 
 from .conftest import Run, document
 
@@ -76,3 +80,31 @@ def test_invalid_request_names_the_field(taskcollect: Run) -> None:
     assert (data["status"], data["stage"]) == ("failed", "request")
     assert data["error"].startswith("Invalid request: package_version: Command must not contain")
     assert "\n" not in data["error"]
+
+
+@pytest.mark.skipif(find_uv() is None, reason="uv is not installed (`pip install uv` runs this)")
+def test_installer_uv_gives_pips_record(taskcollect: Run, task_package: TaskPackageFactory) -> None:
+    """``--installer uv``: the same task group (freeze included) and tasks as with pip, and
+    the warning that the log's install lines are uv's."""
+    wheel = task_package("fractal_tasks_mock").path
+
+    by_pip = taskcollect("pip", wheel, "--json", "--tasks-dir", "pip")
+    by_uv = taskcollect("pip", wheel, "--json", "--tasks-dir", "uv", "--installer", "uv")
+
+    assert (by_pip.returncode, by_uv.returncode) == (0, 0), by_uv.stdout + by_uv.stderr
+    pip_data, uv_data = document(by_pip), document(by_uv)
+    assert UV_LOG_WARNING in uv_data["warnings"]
+    assert UV_LOG_WARNING not in pip_data["warnings"]
+    comparable = [
+        json.dumps([data["task_group"], data["tasks"]]).replace(data["tasks_dir"], "<D>")
+        for data in (pip_data, uv_data)
+    ]
+    assert comparable[0] == comparable[1]
+    assert "<D>/" in comparable[0]
+
+
+def test_installer_must_be_pip_or_uv(taskcollect: Run, task_package: TaskPackageFactory) -> None:
+    completed = taskcollect("pip", "fractal-tasks-mock", "--installer", "conda")
+
+    assert completed.returncode == 2
+    assert "--installer: invalid choice: 'conda' (choose from" in completed.stderr

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
+
 COLLECT_MOCK = """
 def test_collect(collect_pip, task_package):
     wheel = task_package("fractal_tasks_mock")
@@ -29,6 +31,7 @@ def test_options_are_registered_with_help(pytester: pytest.Pytester) -> None:
         "--taskcollect-no-cache",
         "--taskcollect-project=PATH",
         "--taskcollect-server-version=VERSION",
+        "--taskcollect-installer=pip|uv",
     ):
         result.stdout.fnmatch_lines([f"*{option}*"])
     result.stdout.fnmatch_lines(["*taskcollect_tasks_dir (string)*"])
@@ -224,6 +227,44 @@ def test_server_version_option_and_ini(pytester: pytest.Pytester) -> None:
     bad.stderr.fnmatch_lines(
         ["*--taskcollect-server-version:*supported releases are 2.14.5 to 2.26.0*"]
     )
+
+
+def test_installer_option_and_ini(pytester: pytest.Pytester) -> None:
+    """``taskcollect_installer`` (ini) and ``--taskcollect-installer``: the settings' installer;
+    with uv, a collection's warnings say its install lines are uv's."""
+    pytester.makeini("[pytest]\ntaskcollect_installer = uv\n")
+    pytester.makepyfile(
+        """
+        def test_installer(taskcollect_settings):
+            assert taskcollect_settings.installer == "uv"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.makepyfile(
+        f"""
+        def test_installer(taskcollect_settings, collect_pip, task_package):
+            assert taskcollect_settings.installer == "pip"
+            result = collect_pip(wheel=task_package("fractal_tasks_mock")).raise_for_status()
+            assert {UV_LOG_WARNING!r} not in result.warnings
+        """
+    )
+    pytester.runpytest("--taskcollect-installer=pip").assert_outcomes(passed=1)
+    bad = pytester.runpytest("--taskcollect-installer=conda")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*--taskcollect-installer: expected pip or uv, got 'conda'.*"])
+
+
+@pytest.mark.skipif(find_uv() is None, reason="uv is not installed (`pip install uv` runs this)")
+def test_installer_uv_collects(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        def test_uv(collect_pip, task_package):
+            result = collect_pip(wheel=task_package("fractal_tasks_mock")).raise_for_status()
+            assert {UV_LOG_WARNING!r} in result.warnings
+            assert len(result.tasks) == 16
+        """
+    )
+    pytester.runpytest("--taskcollect-installer=uv").assert_outcomes(passed=1)
 
 
 def test_marker_runs_a_test_per_release(pytester: pytest.Pytester) -> None:

@@ -45,6 +45,7 @@ from ..checks.verdict import Verdict, package_verdict
 from ..checks.wheel_check import check_wheel_collectable
 from ..collection import CollectionResult, collect_pip, progress
 from ..collection.run_task import TaskKind, run_task
+from ..collection.settings import Installer
 from ..factory.project import ProjectBuildError, build_project_wheel
 from ..profiles import DEFAULT_SERVER_VERSION, get_profile
 from ..schemas.task import TaskCreateBase
@@ -142,6 +143,7 @@ class _Inputs:
     task_list_path: str
     manifest_check: bool
     server_version: str = DEFAULT_SERVER_VERSION
+    installer: Installer = "pip"
     pin_fields: dict[str, Any] = field(default_factory=dict)
     """The request's pin fields for ``server_version`` (``--pin``, ``--pin-pre/-post``)."""
 
@@ -181,6 +183,7 @@ class _Inputs:
             task_list_path=args.task_list_path,
             manifest_check=not args.no_manifest_check,
             server_version=profile.version,
+            installer=args.installer,
             pin_fields=pins,
         )
 
@@ -263,6 +266,7 @@ class _Check:
             find_links=inputs.find_links,
             network=inputs.network,
             server_version=inputs.server_version,
+            installer=inputs.installer,
         )
         started = time.perf_counter()
         result = None

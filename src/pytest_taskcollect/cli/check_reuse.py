@@ -57,6 +57,7 @@ def reuse_key(wheel: Path, request: PipRequestBase, settings: CollectionSettings
         "no_index": settings.no_index,
         "index_url": settings.index_url,
         "mode": settings.mode,
+        "installer": settings.installer,
         "max_pip": settings.pip_cap,
         "server_version": settings.server_version,
     }

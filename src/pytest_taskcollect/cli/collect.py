@@ -31,6 +31,7 @@ from ..collection import (
     make_venv_self_contained,
 )
 from ..collection.custom_path import collect_custom
+from ..collection.settings import Installer
 from ..profiles import DEFAULT_SERVER_VERSION, get_profile
 from ..schemas.task_collection import CustomRequestBase, PipRequestBase
 from .progress_view import showing_progress
@@ -88,12 +89,14 @@ def collection_settings(
     find_links: Sequence[str],
     network: bool,
     server_version: str = DEFAULT_SERVER_VERSION,
+    installer: Installer = "pip",
 ) -> CollectionSettings:
     """Settings for one command-line collection: offline (``--no-index`` plus the given
     ``--find-links``) unless ``network``, in which case pip and the version lookup use PyPI."""
     return CollectionSettings(
         tasks_dir=tasks_dir,
         server_version=server_version,
+        installer=installer,
         python_interpreters=interpreters,
         find_links=tuple(find_link(link) for link in find_links),
         no_index=not network,
@@ -150,6 +153,7 @@ def run_pip(args: argparse.Namespace) -> CommandReport:
             find_links=links,
             network=args.network,
             server_version=profile.version,
+            installer=args.installer,
         )
         with showing_progress(forced=args.progress, json_output=args.json):
             result = collect_pip(
