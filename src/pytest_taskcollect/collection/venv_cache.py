@@ -444,7 +444,7 @@ def _make_dirs(root: str, dirs: list[str]) -> None:
         by_depth.setdefault(rel.count(os.sep), []).append(os.path.join(root, rel))
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:
         for depth in sorted(by_depth):
-            list(pool.map(os.mkdir, by_depth[depth], chunksize=64))
+            list(pool.map(os.mkdir, by_depth[depth]))
 
 
 def _in_threads(work: Callable[[str], _T], items: list[str]) -> list[_T]:
