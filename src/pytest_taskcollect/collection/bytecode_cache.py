@@ -11,12 +11,13 @@ mode's uv installs do the same afterwards (``uv_installer``) so that the venv ho
 
 So each compiled module is stored under the SHA-256 of its source in a folder per magic number,
 with the path it was compiled at. A later install of the same source, at any path, gets that
-``.pyc`` with the file name replaced as marshal writes it (the venv store's relocation does the
-same) and the header set from the new source, written the way ``py_compile`` writes (mode from
-the source's, a new file renamed into place). A module whose file name cannot be replaced
-exactly (the path also occurs elsewhere in the code) is compiled, as is every module not yet
-stored; those are stored afterwards. Entries are whole files renamed into place, so a reader
-never sees half of one; ``clear`` empties the cache (``taskcollect cache clear``).
+``.pyc`` with the file name replaced as marshal writes it (byte for byte what compiling there
+gives, as the uv installer promises) and the header set from the new source, written the way
+``py_compile`` writes (mode from the source's, a new file renamed into place). A module whose
+file name cannot be replaced exactly (the path also occurs elsewhere in the code) is compiled,
+as is every module not yet stored; those are stored afterwards. Entries are whole files renamed
+into place, so a reader never sees half of one; ``clear`` empties the cache (``taskcollect cache
+clear``).
 """
 
 from __future__ import annotations
