@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_taskcollect.collection.bytecode_cache import BytecodeCache, cache_size, clear
+from pytest_taskcollect.collection.bytecode_cache import BytecodeCache, cache_size, clear, trim
 
 _MODULE = '''"""A module with functions, a class, constants and a lambda."""
 import os
@@ -143,3 +143,39 @@ def test_clear_empties_the_cache(tmp_path: Path) -> None:
     assert not (tmp_path / "cache").exists()
     assert clear(tmp_path / "cache") == (0, 0)
     assert os.listdir(tmp_path) == ["site"]
+
+
+def test_past_its_cap_the_oldest_entries_go(tmp_path: Path) -> None:
+    """A compilation that stores a module into a cache over its cap removes the oldest
+    entries until the cache holds four fifths of the cap: the next install compiles exactly
+    those modules again and takes the others, the new one included, from the cache."""
+    root, magic = tmp_path / "cache", importlib.util.MAGIC_NUMBER.hex()
+    sources = _install(tmp_path / "site", {f"m{i}.py": f"{_MODULE}N = {i}\n" for i in range(6)})
+    timed: set[str] = set()
+    for age, source in enumerate(sources):  # one entry per second, oldest first
+        BytecodeCache(root, magic).compile([source], _pyc_path, _Compiler())
+        for folder, _, files in os.walk(root):
+            for path in {os.path.join(folder, name) for name in files} - timed:
+                os.utime(path, ns=(age * 10**9, age * 10**9))
+                timed.add(path)
+    count, size = cache_size(root)
+    assert count == 6
+    cap = size * 9 // 10  # six entries fit, seven do not; four fifths of it hold four
+
+    (new,) = _install(tmp_path / "site", {"m6.py": f"{_MODULE}N = 6\n"})
+    BytecodeCache(root, magic, max_bytes=cap).compile([new], _pyc_path, _Compiler())
+
+    count, size = cache_size(root)
+    assert (count, size <= cap * 4 // 5) == (4, True)
+    again = _Compiler()
+    BytecodeCache(root, magic, max_bytes=cap).compile([*sources, new], _pyc_path, again)
+    assert again.compiled == sources[:3]
+
+
+def test_under_its_cap_nothing_goes(tmp_path: Path) -> None:
+    root, magic = tmp_path / "cache", importlib.util.MAGIC_NUMBER.hex()
+    sources = _install(tmp_path / "site", {"a.py": _MODULE, "b.py": "B = 2\n"})
+    BytecodeCache(root, magic).compile(sources, _pyc_path, _Compiler())
+    held = cache_size(root)
+    assert trim(root, held[1]) == 0
+    assert cache_size(root) == held

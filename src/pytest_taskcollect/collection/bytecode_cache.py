@@ -17,7 +17,10 @@ gives, as the uv installer promises) and the header set from the new source, wri
 file name cannot be replaced exactly (the path also occurs elsewhere in the code) is compiled,
 as is every module not yet stored; those are stored afterwards. Entries are whole files renamed
 into place, so a reader never sees half of one; ``clear`` empties the cache (``taskcollect cache
-clear``).
+clear``). The cache is capped in size (``max_bytes``, all interpreters together): after a
+compilation that stored modules, the oldest entries go until it holds at most four fifths of
+the cap (so the next stores do not each walk it again); an entry removed while another process
+reads it only costs that process a compilation.
 """
 
 from __future__ import annotations
@@ -35,14 +38,19 @@ from pathlib import Path
 from .user_cache import default_cache_dir
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "BytecodeCache",
     "cache_size",
     "clear",
     "default_bytecode_cache",
     "patch_pyc_filename",
+    "trim",
 ]
 
 _THREADS = 4
+_TEMPORARY = ".tmp-"
+DEFAULT_MAX_BYTES = 2 * 2**30
+"""The default size cap (fractal-tasks-core's 7,800 modules take about 180 MB)."""
 _HEADER = 16
 """A ``.pyc`` header: magic number, flags (0: timestamp-based), source mtime, source size."""
 
@@ -93,9 +101,11 @@ def _umask() -> int:
 class BytecodeCache:
     """The stored compilations of one interpreter (``magic``, hex) under ``root``."""
 
-    def __init__(self, root: Path, magic: str) -> None:
+    def __init__(self, root: Path, magic: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.root = root
         self.folder = root / magic
         self.magic = bytes.fromhex(magic)
+        self.max_bytes = max_bytes
 
     def _entry(self, digest: str) -> Path:
         return self.folder / digest[:2] / digest
@@ -141,29 +151,34 @@ class BytecodeCache:
         done = {str(source): pyc for source, (_, pyc) in outcomes if pyc is not None}
         missing = {source: digest for source, (digest, _) in outcomes if digest is not None}
         compiled = dict(compile_missing(list(missing)))
+        stored = False
         for source, digest in missing.items():
             if digest and str(source) in compiled:
-                self._store(digest, source, Path(compiled[str(source)]))
+                stored |= self._store(digest, source, Path(compiled[str(source)]))
+        if stored:
+            trim(self.root, self.max_bytes)
         return done | compiled
 
-    def _store(self, digest: str, source: Path, pyc: Path) -> None:
-        """Keep ``pyc`` (compiled from ``source``) for that source's content; a failure to
-        store only costs a later compilation."""
+    def _store(self, digest: str, source: Path, pyc: Path) -> bool:
+        """Keep ``pyc`` (compiled from ``source``) for that source's content; ``True`` when
+        stored (a failure to store only costs a later compilation)."""
         try:
             code = pyc.read_bytes()
             if code[:4] != self.magic or code[4:8] != bytes(4):
-                return
+                return False
             entry = self._entry(digest)
             entry.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+            handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=_TEMPORARY)
         except OSError:
-            return
+            return False
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(os.fsencode(source) + b"\n" + code)
             os.replace(temporary, entry)
         except OSError:
             Path(temporary).unlink(missing_ok=True)
+            return False
+        return True
 
 
 def _write_like_py_compile(pyc: Path, data: bytes, source: os.stat_result, mask: int) -> None:
@@ -193,6 +208,38 @@ def _write_like_py_compile(pyc: Path, data: bytes, source: os.stat_result, mask:
     except BaseException:
         pyc.unlink(missing_ok=True)  # never a half-written module
         raise
+
+
+def trim(root: Path, max_bytes: int) -> int:
+    """Remove the oldest entries (by modification time) of the cache at ``root`` until it
+    holds at most four fifths of ``max_bytes``, when it holds more than ``max_bytes``; returns
+    how many were removed. Temporary files of a store in progress are left alone."""
+    entries = []
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.startswith(_TEMPORARY):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            entries.append((info.st_mtime_ns, info.st_size, path))
+            total += info.st_size
+    if total <= max_bytes:
+        return 0
+    removed = 0
+    for _, size, path in sorted(entries):
+        if total <= max_bytes * 4 // 5:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
 
 
 def cache_size(root: Path) -> tuple[int, int]:

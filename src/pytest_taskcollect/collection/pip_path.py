@@ -686,7 +686,11 @@ class _PipCollection:
             site_packages=self._site_packages,
             env=self.env,
             cwd=Path(self.plan.path),
-            bytecode=BytecodeCache(default_bytecode_cache(), self.info.magic),
+            bytecode=BytecodeCache(
+                default_bytecode_cache(),
+                self.info.magic,
+                max_bytes=self.settings.bytecode_cache_max_bytes,
+            ),
             cache_tag=self.info.cache_tag,
             timeout=self.settings.pip_timeout,
         )

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..profiles import DEFAULT_SERVER_VERSION, ServerProfile, get_profile
+from .bytecode_cache import DEFAULT_MAX_BYTES as BYTECODE_CACHE_MAX_BYTES
 from .pixi_settings import PixiSettings
 
 __all__ = [
@@ -96,6 +97,8 @@ class CollectionSettings(BaseModel):
       workers, later runs); ``None``: ``venvs/`` in the user cache dir
       (``$TASKCOLLECT_CACHE_DIR``, else ``~/.cache/pytest-taskcollect``).
     * ``venv_store_max_bytes``: the store's size cap; the least recently used venvs go first.
+    * ``bytecode_cache_max_bytes``: the size cap of the compiled modules kept for
+      ``installer="uv"`` (``bytecode/`` in the user cache dir); the oldest go first.
     * ``installer``: in fast mode, what installs the package and its pins: ``"pip"`` (default)
       or ``"uv"`` (``uv pip install --python <venv python>`` with the same sources, several
       times faster on packages with many dependencies; the venv is then rewritten into the one
@@ -126,6 +129,7 @@ class CollectionSettings(BaseModel):
     reuse_venvs: bool = True
     venv_store: Path | None = None
     venv_store_max_bytes: int = Field(default=8 * 2**30, ge=0)
+    bytecode_cache_max_bytes: int = Field(default=BYTECODE_CACHE_MAX_BYTES, ge=0)
     pip_timeout: float | None = None
     installer: Installer = "pip"
 
