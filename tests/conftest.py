@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 
 import pytest
@@ -24,6 +25,11 @@ _SESSION_CACHE = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The interrupt tests send SIGINT to child processes. Started under `nohup` or as `cmd &`
+    # from a script, this process ignores SIGINT, and so would its children (an ignored signal
+    # is inherited, a handler is not), whose Python then never raises KeyboardInterrupt.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         os.environ.setdefault(USER_CACHE_VARIABLE, str(default_cache_dir()))
         folder = tempfile.mkdtemp(prefix="taskcollect-test-cache-")
