@@ -315,8 +315,9 @@ def make_pip_identical(
         lambda source: source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc",
         lambda missing: _compile(venv_python, missing, env),
     )
+    scripts = f"{os.path.relpath(bin_dir, site_packages)}/"
     for dist_info, paths in rows_by_dist.items():
-        _write_record(site_packages, dist_info, paths, compiled)
+        _write_record(site_packages, dist_info, paths, compiled, scripts=scripts)
 
 
 def _compile(venv_python: str, sources: list[Path], env: Mapping[str, str]) -> dict[str, str]:
@@ -336,15 +337,20 @@ def _compile(venv_python: str, sources: list[Path], env: Mapping[str, str]) -> d
 
 
 def _write_record(
-    site_packages: Path, dist_info: Path, rows: list[list[str]], compiled: Mapping[str, str]
+    site_packages: Path,
+    dist_info: Path,
+    rows: list[list[str]],
+    compiled: Mapping[str, str],
+    *,
+    scripts: str,
 ) -> None:
     """RECORD as pip writes it: the wheel's rows as they are (pip copies the wheel's hashes
-    and sizes, as uv does), files outside site-packages (scripts, which both may rewrite)
-    hashed again, each ``.pyc`` after its source without hash, then the metadata pip adds
-    with theirs and RECORD without, sorted."""
+    and sizes, as uv does), the scripts (``scripts``: their folder as RECORD names it), which
+    both may rewrite, hashed again, each ``.pyc`` after its source without hash, then the
+    metadata pip adds with theirs and RECORD without, sorted."""
     out: list[tuple[str, str, str]] = []
     for path, digest, size in rows:
-        if path.startswith("../"):
+        if path.startswith(scripts):
             data = (site_packages / path).read_bytes()
             digest, size = _record_hash(data), str(len(data))
         out.append((path, digest, size))
