@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_taskcollect.collection.user_cache import ENV_VARIABLE, default_cache_dir
 from support.fractal_server_venv import index_reachable
 
 from .conftest import EXAMPLE_PROJECT
@@ -23,6 +24,15 @@ from .conftest import EXAMPLE_PROJECT
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "ci" / "github-actions" / "taskcollect.yml"
 README_YAML = re.findall(r"^```yaml\n(.*?)^```$", (ROOT / "README.md").read_text(), re.M | re.S)
+
+
+def default_cache_dir_without_env() -> Path:
+    """taskcollect's cache dir when neither ``$TASKCOLLECT_CACHE_DIR`` nor
+    ``$XDG_CACHE_HOME`` is set (as on GitHub's runners)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(ENV_VARIABLE, raising=False)
+        patch.delenv("XDG_CACHE_HOME", raising=False)
+        return default_cache_dir()
 
 
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -68,9 +78,16 @@ def test_github_actions_job_steps(task_repository: Path) -> None:
     (job,) = workflow["jobs"].values()
     steps = job["steps"]
     uses = [step["uses"].split("@")[0] for step in steps if "uses" in step]
-    assert uses == ["actions/checkout", "actions/setup-python", "actions/cache"]
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/cache", "actions/cache"]
     python = next(step for step in steps if "setup-python" in step.get("uses", ""))
-    cache = next(step for step in steps if "actions/cache" in step.get("uses", ""))
+    cache, user_cache = [step for step in steps if "actions/cache" in step.get("uses", "")]
+    # taskcollect's cache dir (the default one on a runner), saved
+    # under a new key each run and restored from the newest by its prefix.
+    assert user_cache["with"]["path"] == "~/.cache/pytest-taskcollect"
+    assert Path(user_cache["with"]["path"]).expanduser() == default_cache_dir_without_env()
+    prefix = user_cache["with"]["restore-keys"]
+    assert user_cache["with"]["key"] == prefix + "${{ github.run_id }}"
+    assert f"py{python['with']['python-version']}" in prefix
     commands = [step["run"] for step in steps if "run" in step]
     install, fill, check = commands
     assert install == "python -m pip install pytest-taskcollect"
