@@ -10,13 +10,19 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from pytest_taskcollect.collection.user_cache import ENV_VARIABLE, default_cache_dir
+from pytest_taskcollect.collection.user_cache import (
+    ENV_VARIABLE,
+    default_cache_dir,
+    default_venv_store,
+    pip_wheels_dir,
+)
 from support.fractal_server_venv import index_reachable
 
 from .conftest import EXAMPLE_PROJECT
@@ -26,13 +32,25 @@ WORKFLOW = ROOT / "ci" / "github-actions" / "taskcollect.yml"
 README_YAML = re.findall(r"^```yaml\n(.*?)^```$", (ROOT / "README.md").read_text(), re.M | re.S)
 
 
-def default_cache_dir_without_env() -> Path:
-    """taskcollect's cache dir when neither ``$TASKCOLLECT_CACHE_DIR`` nor
-    ``$XDG_CACHE_HOME`` is set (as on GitHub's runners)."""
+def _without_env(folder: Callable[[], Path]) -> Path:
+    """``folder()`` when neither ``$TASKCOLLECT_CACHE_DIR`` nor ``$XDG_CACHE_HOME`` is set
+    (as on GitHub's runners)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(ENV_VARIABLE, raising=False)
         patch.delenv("XDG_CACHE_HOME", raising=False)
-        return default_cache_dir()
+        return folder()
+
+
+def default_cache_dir_without_env() -> Path:
+    return _without_env(default_cache_dir)
+
+
+def pip_wheels_dir_without_env() -> Path:
+    return _without_env(pip_wheels_dir)
+
+
+def default_venv_store_without_env() -> Path:
+    return _without_env(default_venv_store)
 
 
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -81,13 +99,14 @@ def test_github_actions_job_steps(task_repository: Path) -> None:
     assert uses == ["actions/checkout", "actions/setup-python", "actions/cache", "actions/cache"]
     python = next(step for step in steps if "setup-python" in step.get("uses", ""))
     cache, user_cache = [step for step in steps if "actions/cache" in step.get("uses", "")]
-    # taskcollect's cache dir (the default one on a runner), saved
-    # under a new key each run and restored from the newest by its prefix.
-    assert user_cache["with"]["path"] == "~/.cache/pytest-taskcollect"
-    assert Path(user_cache["with"]["path"]).expanduser() == default_cache_dir_without_env()
-    prefix = user_cache["with"]["restore-keys"]
-    assert user_cache["with"]["key"] == prefix + "${{ github.run_id }}"
-    assert f"py{python['with']['python-version']}" in prefix
+    # Folders of taskcollect's cache dir (the default one on a runner), saved per dependency
+    # set like the wheelhouse; never the venv store (a venv per commit, up to gigabytes).
+    root = default_cache_dir_without_env()
+    folders = [Path(line).expanduser() for line in user_cache["with"]["path"].split()]
+    assert folders == [pip_wheels_dir_without_env(), root / "uv", root / "bytecode"]
+    assert default_venv_store_without_env() not in folders
+    dependency_set = cache["with"]["key"].removeprefix("taskcollect-wheelhouse")
+    assert user_cache["with"]["key"] == f"taskcollect-cache{dependency_set}"
     commands = [step["run"] for step in steps if "run" in step]
     install, fill, check = commands
     assert install == "python -m pip install pytest-taskcollect"
