@@ -213,9 +213,10 @@ print(json.dumps({
 def test_reused_pyc_files_load_with_the_new_path(
     mock_wheel: BuiltWheel, make_settings: Callable[..., CollectionSettings], tmp_path: Path
 ) -> None:
-    """The linked ``.pyc`` files of a reused venv are loaded as they are (not recompiled, not
-    rewritten: same inode and mtime after the import), and Python names the module's new
-    place in its code objects and tracebacks, not the first collection's."""
+    """The linked ``.pyc`` files of a reused venv are loaded as they are (``python -v`` says
+    the code came from it; Python, allowed to write bytecode, left it: same inode and mtime),
+    and Python names the module's new place in its code objects and tracebacks, not the
+    first collection's."""
     venv_cache.clear(venv_cache.store_root(make_settings()))
     first = _collect(make_settings(tasks_dir=tmp_path / "first"), mock_wheel.path)
     assert first.raise_for_status().task_group is not None
@@ -233,16 +234,19 @@ def test_reused_pyc_files_load_with_the_new_path(
     assert str(tmp_path / "first").encode() in pyc.read_bytes()
     shutil.rmtree(tmp_path / "first")
 
+    env = pip_environment()
+    del env["PYTHONDONTWRITEBYTECODE"]  # a stale .pyc would be written anew
     proc = subprocess.run(
-        [python, "-c", _IMPORT_AND_FAIL, module],
+        [python, "-v", "-c", _IMPORT_AND_FAIL, module],
         capture_output=True,
         text=True,
         check=True,
         cwd=tmp_path,
-        env=pip_environment(),
+        env=env,
     )
     seen = json.loads(proc.stdout)
     assert seen == {"file": script, "co_filename": script, "traceback": script}
+    assert f"# code object from '{pyc}'" in proc.stderr  # -v: loaded from the .pyc
     after = pyc.stat()
     assert (after.st_ino, after.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
 
