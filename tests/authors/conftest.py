@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from filelock import FileLock
 
 from pytest_taskcollect import TaskPackageFactory, TaskPackageSpec
 from pytest_taskcollect.collection.settings import running_python_version
+from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
 from pytest_taskcollect.factory.cache import WheelCache
 from support.fractal_server_venv import index_reachable
@@ -105,11 +107,14 @@ EXAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "examples" / "fractal-ta
 @pytest.fixture
 def taskcollect(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``taskcollect(*args, env=None)``: the console script, run as a user runs it, in
-    ``tmp_path``, with its output captured (stdout and stderr are pipes, not a terminal)."""
+    ``tmp_path``, with its output captured (stdout and stderr are pipes, not a terminal) and,
+    unless ``env`` says otherwise, a cache of its own (no venv of another test is reused)."""
 
     def run(
         *args: str | Path, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
+        if env is None:
+            env = {**os.environ, ENV_VARIABLE: str(tmp_path / "taskcollect-cache")}
         return subprocess.run(
             [str(TASKCOLLECT), *map(str, args)],
             capture_output=True,
