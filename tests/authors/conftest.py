@@ -10,22 +10,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from filelock import FileLock
 
 from pytest_taskcollect import TaskPackageFactory, TaskPackageSpec
 from pytest_taskcollect.collection.settings import running_python_version
-from pytest_taskcollect.collection.user_cache import ENV_VARIABLE
 from pytest_taskcollect.collection.wheelhouse import fill_wheelhouse
 from pytest_taskcollect.factory.cache import WheelCache
+from support.console_script import Run, console_script
 from support.fractal_server_venv import index_reachable
 
 FTT_REQUIREMENT = "fractal-task-tools==0.5.1"
@@ -100,35 +95,8 @@ def build_package(task_wheel_cache: WheelCache, author_wheelhouse: Path) -> Task
     return TaskPackageFactory(task_wheel_cache, author_wheelhouse)
 
 
-TASKCOLLECT = Path(sys.executable).parent / "taskcollect"
-EXAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "examples" / "fractal-tasks-demo"
-
-
 @pytest.fixture
-def taskcollect(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def taskcollect(tmp_path: Path) -> Run:
     """``taskcollect(*args, env=None)``: the console script, run as a user runs it, in
-    ``tmp_path``, with its output captured (stdout and stderr are pipes, not a terminal) and,
-    unless ``env`` says otherwise, a cache of its own (no venv of another test is reused)."""
-
-    def run(
-        *args: str | Path, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        if env is None:
-            env = {**os.environ, ENV_VARIABLE: str(tmp_path / "taskcollect-cache")}
-        return subprocess.run(
-            [str(TASKCOLLECT), *map(str, args)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=600,
-            check=False,
-        )
-
-    return run
-
-
-def document(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    """The ``--json`` document of a run."""
-    data: dict[str, Any] = json.loads(completed.stdout)
-    return data
+    ``tmp_path``, with a cache of its own unless ``env`` says otherwise (``console_script``)."""
+    return console_script(tmp_path, timeout=600)

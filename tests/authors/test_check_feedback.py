@@ -14,8 +14,8 @@ from pytest_taskcollect.cli.table import fit_table
 from pytest_taskcollect.collection import CollectionSettings, collect_pip
 from pytest_taskcollect.collection.progress import ProgressEvent, observe_progress
 from pytest_taskcollect.schemas import TaskCollectPipV2
+from support.console_script import EXAMPLE_PROJECT, document
 
-from .conftest import EXAMPLE_PROJECT, document
 from .packages import unpinned_package
 
 STAMP = r"\[ *\d+\.\ds\]"

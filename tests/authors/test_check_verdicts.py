@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from pytest_taskcollect import write_task_project
+from support.console_script import document
 
-from .conftest import document
 from .packages import extra_needed_package, ftt_package, unpinned_package
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"

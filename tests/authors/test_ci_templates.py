@@ -23,9 +23,8 @@ from pytest_taskcollect.collection.user_cache import (
     default_venv_store,
     pip_wheels_dir,
 )
+from support.console_script import EXAMPLE_PROJECT
 from support.fractal_server_venv import index_reachable
-
-from .conftest import EXAMPLE_PROJECT
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "ci" / "github-actions" / "taskcollect.yml"

@@ -12,9 +12,8 @@ import pytest
 from pytest_taskcollect.cli import python_option
 from pytest_taskcollect.cli.report import UsageError
 from pytest_taskcollect.collection.interpreter_discovery import find_python, parse_python_option
+from support.console_script import EXAMPLE_PROJECT, document
 from support.interpreters import find_interpreter
-
-from .conftest import EXAMPLE_PROJECT, document
 
 OTHER = next(
     (

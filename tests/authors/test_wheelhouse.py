@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from pytest_taskcollect import write_task_project
+from support.console_script import document
 
-from .conftest import document
 from .packages import unpinned_package
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"

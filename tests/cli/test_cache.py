@@ -9,8 +9,7 @@ from pathlib import Path
 
 from pytest_taskcollect import TaskPackageFactory
 from pytest_taskcollect.collection.bytecode_cache import BytecodeCache
-
-from .conftest import Run
+from support.console_script import Run
 
 
 def test_info_and_clear(taskcollect: Run, task_package: TaskPackageFactory) -> None:

@@ -10,8 +10,7 @@ import pytest
 
 from pytest_taskcollect import TaskPackageSpec, TaskSpec, get_preset, write_task_project
 from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
-
-from .conftest import EXAMPLE_PROJECT, Run, document
+from support.console_script import EXAMPLE_PROJECT, Run, document
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 SMOKE_ARGS = {

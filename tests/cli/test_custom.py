@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLE_PROJECT, Run, document
+from support.console_script import EXAMPLE_PROJECT, Run, document
 
 MANIFEST = "__FRACTAL_MANIFEST__.json"
 

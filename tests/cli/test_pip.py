@@ -9,8 +9,7 @@ import pytest
 
 from pytest_taskcollect import TaskPackageFactory, get_preset
 from pytest_taskcollect.collection.uv_installer import UV_LOG_WARNING, find_uv
-
-from .conftest import Run, document
+from support.console_script import Run, document
 
 
 def test_wheel_is_collected(taskcollect: Run, task_package: TaskPackageFactory) -> None:

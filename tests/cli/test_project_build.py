@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_taskcollect import NotAProjectError, ProjectBuildError, build_project_wheel
-
-from .conftest import EXAMPLE_PROJECT
+from support.console_script import EXAMPLE_PROJECT
 
 
 def test_example_project_builds_without_isolation(

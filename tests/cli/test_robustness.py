@@ -23,6 +23,7 @@ from pytest_taskcollect.cli.report import KEEP_LOGS, MAX_LOG_AGE_DAYS, write_log
 from pytest_taskcollect.collection import CollectionSettings, collect_pip
 from pytest_taskcollect.collection.leftovers import MARKER_NAME
 from pytest_taskcollect.schemas import TaskCollectPipV2
+from support.console_script import TASKCOLLECT
 from support.paused_collection import (
     HOOK_GROUP_VERSION,
     HOOK_PKG_NAME,
@@ -30,8 +31,6 @@ from support.paused_collection import (
     paused_sdist,
     wait_for_pause,
 )
-
-from .conftest import TASKCOLLECT
 
 LONG = "a" * 300
 MANIFEST = '{"manifest_version": "2", "task_list": []}'

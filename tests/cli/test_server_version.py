@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from pytest_taskcollect import TaskPackageFactory
-
-from .conftest import Run, document
+from support.console_script import Run, document
 
 
 def test_pip_under_2_26_0(taskcollect: Run, task_package: TaskPackageFactory) -> None:

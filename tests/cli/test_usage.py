@@ -12,8 +12,7 @@ import pytest
 
 from pytest_taskcollect import __version__
 from pytest_taskcollect.cli import main
-
-from .conftest import Run, document
+from support.console_script import Run, document
 
 CUSTOM = ("custom", "--python-interpreter", "/p", "--label", "x", "--manifest")
 USAGE_ERRORS = {
