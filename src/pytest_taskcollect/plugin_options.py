@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 import pytest
 
@@ -173,9 +173,11 @@ def installer(value: object) -> Installer:
     ``pytest.UsageError`` naming the choices otherwise."""
     if not value:
         return "pip"
-    if value not in ("pip", "uv"):
-        raise pytest.UsageError(f"--taskcollect-installer: expected pip or uv, got {value!r}.")
-    return value
+    choices = get_args(Installer)
+    if value not in choices:
+        expected = " or ".join(choices)
+        raise pytest.UsageError(f"--taskcollect-installer: expected {expected}, got {value!r}.")
+    return cast(Installer, value)
 
 
 def read_options(config: pytest.Config) -> TaskcollectOptions:

@@ -22,10 +22,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import get_args
 
 from .. import __version__
 from ..checks.manifest_freshness import DEFAULT_TASK_LIST_PATH
 from ..collection.interrupts import Terminated, sigterm_raises
+from ..collection.settings import Installer
 from .cache import run_cache
 from .check import run_check
 from .collect import parse_pin, run_custom, run_pip
@@ -67,7 +69,7 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
 def _add_installer(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--installer",
-        choices=("pip", "uv"),
+        choices=get_args(Installer),
         default="pip",
         help="what installs the package and its dependencies: pip (default, as the server) or "
         "uv (several times faster on big packages; the venv is rewritten into pip's, the log's "
