@@ -210,12 +210,10 @@ def _write_like_py_compile(pyc: Path, data: bytes, source: os.stat_result, mask:
         raise
 
 
-def trim(root: Path, max_bytes: int) -> int:
-    """Remove the oldest entries (by modification time) of the cache at ``root`` until it
-    holds at most four fifths of ``max_bytes``, when it holds more than ``max_bytes``; returns
-    how many were removed. Temporary files of a store in progress are left alone."""
+def _entries(root: Path) -> list[tuple[int, int, str]]:
+    """The cache's entries as ``(mtime_ns, size, path)``: temporary files of a store in
+    progress, and files removed meanwhile, left out."""
     entries = []
-    total = 0
     for folder, _, files in os.walk(root):
         for name in files:
             if name.startswith(_TEMPORARY):
@@ -226,7 +224,15 @@ def trim(root: Path, max_bytes: int) -> int:
             except OSError:
                 continue
             entries.append((info.st_mtime_ns, info.st_size, path))
-            total += info.st_size
+    return entries
+
+
+def trim(root: Path, max_bytes: int) -> int:
+    """Remove the oldest entries (by modification time) of the cache at ``root`` until it
+    holds at most four fifths of ``max_bytes``, when it holds more than ``max_bytes``; returns
+    how many were removed. Temporary files of a store in progress are left alone."""
+    entries = _entries(root)
+    total = sum(size for _, size, _ in entries)
     if total <= max_bytes:
         return 0
     removed = 0
@@ -244,12 +250,8 @@ def trim(root: Path, max_bytes: int) -> int:
 
 def cache_size(root: Path) -> tuple[int, int]:
     """What the cache at ``root`` holds: (modules, bytes)."""
-    count = size = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            count += 1
-            size += os.lstat(os.path.join(folder, name)).st_size
-    return count, size
+    entries = _entries(root)
+    return len(entries), sum(size for _, size, _ in entries)
 
 
 def clear(root: Path) -> tuple[int, int]:
