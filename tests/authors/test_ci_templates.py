@@ -40,18 +40,6 @@ def _without_env(folder: Callable[[], Path]) -> Path:
         return folder()
 
 
-def default_cache_dir_without_env() -> Path:
-    return _without_env(default_cache_dir)
-
-
-def pip_wheels_dir_without_env() -> Path:
-    return _without_env(pip_wheels_dir)
-
-
-def default_venv_store_without_env() -> Path:
-    return _without_env(default_venv_store)
-
-
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``command`` as CI runs it (split like a shell line, no shell), with this interpreter's
     scripts first on PATH."""
@@ -100,10 +88,10 @@ def test_github_actions_job_steps(task_repository: Path) -> None:
     cache, user_cache = [step for step in steps if "actions/cache" in step.get("uses", "")]
     # Folders of taskcollect's cache dir (the default one on a runner), saved per dependency
     # set like the wheelhouse; never the venv store (a venv per commit, up to gigabytes).
-    root = default_cache_dir_without_env()
+    root = _without_env(default_cache_dir)
     folders = [Path(line).expanduser() for line in user_cache["with"]["path"].split()]
-    assert folders == [pip_wheels_dir_without_env(), root / "uv", root / "bytecode"]
-    assert default_venv_store_without_env() not in folders
+    assert folders == [_without_env(pip_wheels_dir), root / "uv", root / "bytecode"]
+    assert _without_env(default_venv_store) not in folders
     dependency_set = cache["with"]["key"].removeprefix("taskcollect-wheelhouse")
     assert user_cache["with"]["key"] == f"taskcollect-cache{dependency_set}"
     commands = [step["run"] for step in steps if "run" in step]
